@@ -1,0 +1,1001 @@
+import { BlockedList } from "./blocked-list.js";
+import type { Clock, TimerHandle } from "./clock.js";
+import { parseDuration } from "./duration.js";
+import { CancelledError, ConfigurationError, Permanent, RateLimited, Retry, RuncueError, TimeoutError } from "./errors.js";
+import { Listeners } from "./events.js";
+import { Heap } from "./heap.js";
+import { Lane } from "./lane.js";
+import type { ResolvedCueOptions } from "./options.js";
+import { Service, type ServiceOptions, type ServiceStatus } from "./service.js";
+import { defineTask, type Check, type TaskDef, type TaskOptions } from "./task.js";
+import { Watchdog } from "./watchdog.js";
+import { isTerminal, WorkUnit, type Work, type WorkState } from "./work.js";
+
+/** What `priority(ctx)` receives. */
+export interface PriorityContext {
+  /** The work being queued. */
+  work: Work;
+  /** Milliseconds since it was submitted. */
+  waitTime: number;
+  /** How many works are pending. */
+  queueDepth: number;
+}
+
+/** Options of `submit`. */
+export interface SubmitOptions {
+  /** Priority in [0, 1], higher first; overrides the cue's `priority` function. @default 0.5 */
+  priority?: number;
+  /** Hold the work this long before it may be dispatched. @default 0 */
+  delay?: number | string;
+  /** Dedupe key: while a work with this key is pending or running, submitting it again returns that work's id. */
+  key?: string;
+}
+
+/** Why a pending work is waiting, from `debugBlocked()`. */
+export type BlockReason = "not_ready" | "service_full" | "rate_limited" | "delayed" | "retry_wait" | "queued" | "stopped";
+
+/** One entry of `debugBlocked()`. */
+export interface BlockedInfo {
+  work: Work;
+  reason: BlockReason;
+  /** A sentence for humans. */
+  details: string;
+  /** When the blocker ends (epoch ms), where known. */
+  until?: number;
+}
+
+/** Counts from `status()`. */
+export interface CueStatus {
+  started: boolean;
+  /** Works not yet terminal and not running: queued + checking + blocked + delayed. */
+  pending: number;
+  running: number;
+  /** Waiting in service queues. */
+  queued: number;
+  /** Readiness/staleness checks in progress before dispatch. */
+  checking: number;
+  /** Not ready, waiting for a recheck. */
+  blocked: number;
+  /** Waiting out a submit delay or a retry delay. */
+  delayed: number;
+  /** Finished works still kept for `get`/`wait`. */
+  retained: number;
+  services: ServiceStatus[];
+}
+
+type Waiter = (work: Work) => void;
+
+const CHECK_CHUNK = 1024;
+const RECHECK_CREDIT_PER_FINISH = 8;
+const MIN_RECHECK_CREDIT = 32;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
+}
+
+function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(`Handler threw a non-Error value: ${String(value)}`, { cause: value });
+}
+
+function describeParams(params: unknown): string {
+  try {
+    const text = JSON.stringify(params);
+    if (text === undefined) return String(params);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return "[unserialisable params]";
+  }
+}
+
+/**
+ * @internal The scheduler behind {@link Cue}. Event-driven: a submit, a finished handler, a
+ * freed slot or an opening rate window triggers a dispatch pass; timers are set only for known
+ * future moments (next rate start, next delay, next recheck, next deadline).
+ *
+ * Where a pending work sits (`work.place`):
+ * - `queued`: in its lane, waiting for slots/rate starts (checks run when it reaches the head)
+ * - `checking`: holds its reservations while async isReady/isStale run
+ * - `blocked`: isReady said no; in the blocked list until a recheck says yes
+ * - `delayed`: in the delay heap (submit delay or retry wait)
+ */
+export class Engine {
+  readonly options: ResolvedCueOptions;
+  readonly clock: Clock;
+  readonly listeners: Listeners;
+  readonly #services = new Map<string, Service>();
+  readonly #tasks = new Map<string, TaskDef>();
+  readonly #lanes = new Map<string, Lane>();
+  #laneList: Lane[] = [];
+  readonly #works = new Map<string, WorkUnit>();
+  readonly #keys = new Map<string, WorkUnit>();
+  #finished: (WorkUnit | undefined)[] = [];
+  #finishedHead = 0;
+  readonly #blocked = new BlockedList();
+  readonly #delayed = new Heap<WorkUnit>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
+  readonly #watchdog: Watchdog;
+
+  #isReady: Check | undefined = undefined;
+  #isStale: Check | undefined = undefined;
+  #priority: ((ctx: PriorityContext) => number) | undefined = undefined;
+
+  #seq = 0;
+  #started = false;
+  #pending = 0;
+  #running = 0;
+  #checking = 0;
+  #checksInFlight = 0;
+  #pumping = false;
+  #pumpAgain = false;
+  #pumpTimer: TimerHandle = undefined;
+  #delayTimer: TimerHandle = undefined;
+  #delayTimerAt = Infinity;
+  #recheckTimer: TimerHandle = undefined;
+  #frontScanTimer: TimerHandle = undefined;
+  #recheckCredit = 0;
+  #sweepCursor: WorkUnit | undefined = undefined;
+  #sweeping = false;
+  #sweepTimer: TimerHandle = undefined;
+  #idleWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+  readonly #waiters = new Map<WorkUnit, Waiter[]>();
+
+  constructor(options: ResolvedCueOptions) {
+    this.options = options;
+    this.clock = options.clock;
+    this.listeners = new Listeners(options.onListenerError);
+    this.#watchdog = new Watchdog(this, options);
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  addService(name: string, options: ServiceOptions = {}): void {
+    if (this.#services.has(name)) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
+    }
+    this.#services.set(name, new Service(name, options));
+  }
+
+  addTask(name: string, options: TaskOptions<never>, handler: unknown): TaskDef {
+    const def = defineTask(name, options, handler, this.#services);
+    const existing = this.#tasks.get(name);
+    if (existing && existing.laneKey !== def.laneKey && this.#hasLiveWork(name)) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Task "${name}" has pending or running work; it cannot be re-registered with different services`);
+    }
+    this.#tasks.set(name, def);
+    if (!this.#lanes.has(def.laneKey)) {
+      const lane = new Lane(def.laneKey, def.services);
+      this.#lanes.set(def.laneKey, lane);
+      this.#laneList = [...this.#lanes.values()];
+    }
+    return def;
+  }
+
+  #hasLiveWork(task: string): boolean {
+    for (const w of this.#works.values()) if (w.task === task && !isTerminal(w.state)) return true;
+    return false;
+  }
+
+  setReady(fn: Check | undefined): void { this.#isReady = fn; }
+  setStale(fn: Check | undefined): void { this.#isStale = fn; }
+  setPriority(fn: ((ctx: PriorityContext) => number) | undefined): void { this.#priority = fn; }
+
+  // ---------------------------------------------------------------- counts used by the watchdog
+
+  get started(): boolean { return this.#started; }
+  get pendingCount(): number { return this.#pending; }
+  /** True while something will happen without outside help: a handler or check runs, or a timed wait exists. */
+  get hasTimedOrActiveWork(): boolean {
+    if (this.#running > 0 || this.#checking > 0 || this.#delayed.size > 0) return true;
+    for (const lane of this.#laneList) if (lane.size > 0) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  submit(taskName: string, params: unknown, options: SubmitOptions = {}): string {
+    const def = this.#tasks.get(taskName);
+    if (!def) {
+      const known = [...this.#tasks.keys()];
+      throw new ConfigurationError("ERR_UNKNOWN_TASK", `Unknown task: "${String(taskName)}" (registered: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "none"})`);
+    }
+    const key = options.key;
+    if (key !== undefined) {
+      if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${String(key)} (expected a string)`);
+      const existing = this.#keys.get(key);
+      if (existing) return existing.id;
+    }
+    let fixed: number | undefined;
+    if (options.priority !== undefined) {
+      if (typeof options.priority !== "number" || Number.isNaN(options.priority)) {
+        throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid priority: ${String(options.priority)} (expected a number in [0, 1])`);
+      }
+      fixed = Math.min(1, Math.max(0, options.priority));
+    }
+    const delay = options.delay === undefined ? 0 : parseDuration(options.delay, "delay");
+    const now = this.clock.now();
+    const work = new WorkUnit(++this.#seq, def, params, now, key, fixed);
+    this.#works.set(work.id, work);
+    if (key !== undefined) this.#keys.set(key, work);
+    if (this.#pending === 0 && this.#running === 0) this.#watchdog.activity(now);
+    this.#pending++;
+    this.#watchdog.pendingStarted(work, now);
+    if (delay > 0) {
+      this.#toDelayed(work, now + delay, false);
+    } else {
+      this.#enqueue(work, now, fixed === undefined && this.#priority === undefined);
+      this.#schedulePump();
+    }
+    return work.id;
+  }
+
+  #enqueue(work: WorkUnit, now: number, fresh: boolean): void {
+    if (work.fixedPriority !== undefined) {
+      work.priority = work.fixedPriority;
+    } else if (this.#priority !== undefined) {
+      let p: number;
+      try {
+        p = Number(this.#priority({ work, waitTime: now - work.createdAt, queueDepth: this.#pending }));
+      } catch {
+        p = 0.5;
+      }
+      work.priority = Number.isNaN(p) ? 0.5 : Math.min(1, Math.max(0, p));
+    }
+    work.place = "queued";
+    (this.#lanes.get(work.def.laneKey) as Lane).push(work, fresh);
+  }
+
+  #toDelayed(work: WorkUnit, dueAt: number, retryWait: boolean): void {
+    work.place = "delayed";
+    work.dueAt = dueAt;
+    work.retryWait = retryWait;
+    this.#delayed.push(work);
+    this.#armDelayTimer();
+  }
+
+  #armDelayTimer(): void {
+    if (!this.#started) return;
+    const next = this.#delayed.peek();
+    const at = next ? next.dueAt : Infinity;
+    if (at === this.#delayTimerAt) return;
+    if (this.#delayTimer !== undefined) this.clock.clearTimeout(this.#delayTimer);
+    this.#delayTimer = undefined;
+    this.#delayTimerAt = at;
+    if (at === Infinity) return;
+    this.#delayTimer = this.clock.setTimeout(() => {
+      this.#delayTimer = undefined;
+      this.#delayTimerAt = Infinity;
+      this.#releaseDue();
+    }, at - this.clock.now());
+  }
+
+  #releaseDue(): void {
+    const now = this.clock.now();
+    let moved = false;
+    for (let w = this.#delayed.peek(); w && w.dueAt <= now; w = this.#delayed.peek()) {
+      this.#delayed.pop();
+      this.#enqueue(w, now, false);
+      moved = true;
+    }
+    if (moved) this.#watchdog.activity(now);
+    this.#armDelayTimer();
+    this.#pump();
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  #schedulePump(): void {
+    if (this.#pumpTimer !== undefined || !this.#started) return;
+    this.#pumpTimer = this.clock.setTimeout(() => {
+      this.#pumpTimer = undefined;
+      this.#pump();
+    }, 0);
+  }
+
+  /**
+   * Starts as much work as the services allow. Re-entrant calls (a sync handler finishing inside
+   * the loop) only flag another round, so the stack stays flat.
+   */
+  #pump(): void {
+    if (!this.#started) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#dispatchRound();
+      } while (this.#pumpAgain && this.#started);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #dispatchRound(): void {
+    const lanes = this.#laneList;
+    const single = lanes.length === 1 ? lanes[0] : undefined;
+    for (;;) {
+      if (!this.#started) return;
+      const now = this.clock.now();
+      let lane: Lane | undefined;
+      if (single !== undefined) {
+        if (single.size === 0) return;
+        if (!single.canStart(now)) {
+          this.#armLaneWake(single, now);
+          return;
+        }
+        lane = single;
+      } else {
+        let best: WorkUnit | undefined;
+        for (let i = 0; i < lanes.length; i++) {
+          const l = lanes[i] as Lane;
+          if (l.size === 0) continue;
+          const head = l.peek() as WorkUnit;
+          if (best !== undefined && !(head.priority > best.priority || (head.priority === best.priority && head.seq < best.seq))) {
+            if (!l.canStart(now)) this.#armLaneWake(l, now);
+            continue;
+          }
+          if (!l.canStart(now)) {
+            this.#armLaneWake(l, now);
+            continue;
+          }
+          best = head;
+          lane = l;
+        }
+        if (lane === undefined) return;
+      }
+      const def = (lane.peek() as WorkUnit).def;
+      const ready = def.ready ?? this.#isReady;
+      const stale = def.stale ?? this.#isStale;
+      if (ready === undefined && stale === undefined) {
+        this.#start(lane.pop() as WorkUnit, now, false);
+        continue;
+      }
+      if (this.#checksInFlight >= this.options.checkConcurrency) return;
+      this.#check(lane.pop() as WorkUnit, now, ready, stale);
+    }
+  }
+
+  #armLaneWake(lane: Lane, now: number): void {
+    let at = now;
+    for (const s of lane.services) {
+      if (s.active >= s.concurrent) return; // a finishing work will pump
+      const t = s.nextFreeAt(now);
+      if (t > at) at = t;
+    }
+    if (at === Infinity || at <= now || at >= lane.wakeAt) return;
+    if (lane.wakeTimer !== undefined) this.clock.clearTimeout(lane.wakeTimer);
+    lane.wakeAt = at;
+    lane.wakeTimer = this.clock.setTimeout(() => {
+      lane.wakeTimer = undefined;
+      lane.wakeAt = Infinity;
+      this.#watchdog.activity(this.clock.now());
+      this.#pump();
+    }, at - now);
+  }
+
+  /** Holds the work's slots and rate starts while its checks run, then starts, skips or blocks it. */
+  #check(work: WorkUnit, now: number, ready: Check | undefined, stale: Check | undefined): void {
+    for (const s of work.def.services) s.acquire();
+    work.place = "checking";
+    this.#checking++;
+    const token = ++work.run;
+    let ok: unknown = true;
+    if (ready !== undefined) {
+      try {
+        ok = ready(work);
+      } catch {
+        ok = false;
+      }
+    }
+    if (isThenable(ok)) {
+      this.#checksInFlight++;
+      ok.then(
+        (v) => { this.#checksInFlight--; this.#afterReady(work, token, Boolean(v), stale); this.#pump(); },
+        () => { this.#checksInFlight--; this.#afterReady(work, token, false, stale); this.#pump(); },
+      );
+      return;
+    }
+    this.#afterReady(work, token, Boolean(ok), stale, now);
+  }
+
+  #afterReady(work: WorkUnit, token: number, ok: boolean, stale: Check | undefined, now?: number): void {
+    if (work.run !== token || work.place !== "checking") return;
+    if (!ok || !this.#started) {
+      this.#unreserve(work);
+      if (!this.#started) this.#enqueue(work, this.clock.now(), false);
+      else this.#toBlocked(work);
+      return;
+    }
+    let isStale: unknown = true;
+    if (stale !== undefined) {
+      try {
+        isStale = stale(work);
+      } catch {
+        isStale = true;
+      }
+    }
+    if (isThenable(isStale)) {
+      this.#checksInFlight++;
+      isStale.then(
+        (v) => { this.#checksInFlight--; this.#afterStale(work, token, Boolean(v)); this.#pump(); },
+        () => { this.#checksInFlight--; this.#afterStale(work, token, true); this.#pump(); },
+      );
+      return;
+    }
+    this.#afterStale(work, token, Boolean(isStale), now);
+  }
+
+  #afterStale(work: WorkUnit, token: number, isStale: boolean, now = this.clock.now()): void {
+    if (work.run !== token || work.place !== "checking") return;
+    if (!this.#started) {
+      this.#unreserve(work);
+      this.#enqueue(work, now, false);
+      return;
+    }
+    if (!isStale) {
+      this.#unreserve(work);
+      this.#skip(work, now);
+      return;
+    }
+    this.#checking--;
+    this.#start(work, now, true);
+  }
+
+  #unreserve(work: WorkUnit): void {
+    for (const s of work.def.services) s.release(true);
+    this.#checking--;
+    // A freed reservation may let another lane go.
+    this.#pumpAgain = true;
+  }
+
+  #start(work: WorkUnit, now: number, reserved: boolean): void {
+    const services = work.def.services;
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i] as Service;
+      if (reserved) s.commit(now);
+      else {
+        s.active++;
+        const windows = s.windows;
+        for (let j = 0; j < windows.length; j++) windows[j]!.record(now);
+      }
+    }
+    work.transition("running");
+    work.place = "running";
+    work.startedAt = now;
+    this.#pending--;
+    this.#running++;
+    this.#watchdog.activity(now);
+    const token = ++work.run;
+    this.listeners.emit("start", work);
+    if (work.run !== token || work.state !== "running") return; // a start listener cancelled it
+    const timeoutMs = work.def.timeoutMs;
+    if (timeoutMs !== undefined) work.timer = this.clock.setTimeout(() => this.#onHandlerTimeout(work, token), timeoutMs);
+    let result: unknown;
+    try {
+      result = work.def.handler(work);
+    } catch (error) {
+      this.#finish(work, token, false, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.#finish(work, token, true, value),
+        (error: unknown) => this.#finish(work, token, false, error),
+      );
+    } else {
+      this.#finish(work, token, true, result);
+    }
+  }
+
+  /** Frees what a running work holds; false when this attempt was already settled. */
+  #leaveRunning(work: WorkUnit, token: number): boolean {
+    if (work.run !== token || work.state !== "running") return false;
+    work.run++;
+    if (work.timer !== undefined) {
+      this.clock.clearTimeout(work.timer);
+      work.timer = undefined;
+    }
+    const services = work.def.services;
+    for (let i = 0; i < services.length; i++) (services[i] as Service).active--;
+    this.#running--;
+    return true;
+  }
+
+  #finish(work: WorkUnit, token: number, ok: boolean, value: unknown): void {
+    if (!this.#leaveRunning(work, token)) return;
+    const now = this.clock.now();
+    this.#watchdog.activity(now);
+    if (ok) {
+      work.transition("completed");
+      work.place = "done";
+      work.result = value;
+      work.error = undefined;
+      work.completedAt = now;
+      this.listeners.emit("complete", work, value, now - (work.startedAt as number));
+      this.#terminal(work);
+    } else {
+      this.#attemptFailed(work, toError(value), now);
+    }
+    this.#afterFinish();
+  }
+
+  #afterFinish(): void {
+    this.#recheckCredit += RECHECK_CREDIT_PER_FINISH;
+    if (this.#blocked.size > 0) this.#scheduleFrontScan();
+    if (this.#drainWaiters.length > 0 && this.#running === 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const w of waiters) w();
+    }
+    this.#pump();
+  }
+
+  #onHandlerTimeout(work: WorkUnit, token: number): void {
+    work.timer = undefined;
+    const limit = work.def.timeoutMs as number;
+    const now = this.clock.now();
+    const elapsed = now - (work.startedAt as number);
+    const error = new TimeoutError("handler", `Handler timeout: task "${work.task}" (work ${work.id}, attempt ${work.attempt}) ran ${Math.round(elapsed)}ms, limit ${limit}ms`, limit, elapsed);
+    if (!this.#leaveRunning(work, token)) return;
+    work.abort(error);
+    this.#watchdog.activity(now);
+    this.#attemptFailed(work, error, now);
+    this.#afterFinish();
+  }
+
+  /** Decides between retry, requeue after pushback, and failure. The work has left `running`. */
+  #attemptFailed(work: WorkUnit, error: Error, now: number): void {
+    if (error instanceof RateLimited) {
+      let pause: number;
+      try {
+        pause = parseDuration(error.retryAfter, "RateLimited retryAfter");
+      } catch {
+        pause = 1000;
+      }
+      const targets = error.service !== undefined ? work.def.services.filter((s) => s.name === error.service) : work.def.services;
+      for (const s of targets) s.pausedUntil = Math.max(s.pausedUntil, now + pause);
+      this.#backToPending(work, error, pause, now, targets.length === 0, false);
+      return;
+    }
+    const policy = work.def.retry;
+    if (!(error instanceof Permanent) && work.attempt < policy.attempts) {
+      let delay: number;
+      if (error instanceof Retry && error.delay !== undefined) {
+        try {
+          delay = parseDuration(error.delay, "Retry delay");
+        } catch {
+          delay = policy.delayAfter(work.attempt, this.options.random);
+        }
+      } else {
+        delay = policy.delayAfter(work.attempt, this.options.random);
+      }
+      this.#backToPending(work, error, delay, now, delay > 0, true);
+      return;
+    }
+    this.#fail(work, error, now);
+  }
+
+  #backToPending(work: WorkUnit, error: Error, delayMs: number, now: number, delayed: boolean, countsAttempt: boolean): void {
+    work.transition("pending");
+    if (countsAttempt) work.attempt++;
+    work.error = error;
+    work.resetSignal();
+    this.#pending++;
+    work.pendingSince = now;
+    work.warned = false;
+    this.#watchdog.pendingStarted(work, now);
+    this.listeners.emit("retry", work, error, delayMs);
+    if (work.state !== "pending") return; // a retry listener cancelled it
+    if (delayed) this.#toDelayed(work, now + delayMs, true);
+    else this.#enqueue(work, now, false);
+  }
+
+  #fail(work: WorkUnit, error: Error, now: number): void {
+    work.transition("failed");
+    work.place = "done";
+    work.error = error;
+    work.completedAt = now;
+    this.listeners.emit("failure", work, error);
+    this.#terminal(work);
+  }
+
+  #skip(work: WorkUnit, now: number): void {
+    work.transition("completed");
+    work.place = "done";
+    work.skipped = true;
+    work.completedAt = now;
+    this.#pending--;
+    this.#watchdog.activity(now);
+    this.listeners.emit("skip", work);
+    this.#terminal(work);
+  }
+
+  /** Bookkeeping once a work is terminal: key, retention, waiters, idle. */
+  #terminal(work: WorkUnit): void {
+    if (work.key !== undefined && this.#keys.get(work.key) === work) this.#keys.delete(work.key);
+    const max = this.options.maxFinished;
+    if (max === 0) {
+      this.#works.delete(work.id);
+    } else {
+      this.#finished.push(work);
+      if (this.#finished.length - this.#finishedHead > max) {
+        const old = this.#finished[this.#finishedHead] as WorkUnit;
+        this.#finished[this.#finishedHead++] = undefined;
+        if (this.#works.get(old.id) === old) this.#works.delete(old.id);
+        if (this.#finishedHead >= 4096 && this.#finishedHead * 2 >= this.#finished.length) {
+          this.#finished = this.#finished.slice(this.#finishedHead);
+          this.#finishedHead = 0;
+        }
+      }
+    }
+    if (this.#waiters.size > 0) {
+      const list = this.#waiters.get(work);
+      if (list) {
+        this.#waiters.delete(work);
+        for (const resolve of list) resolve(work);
+      }
+    }
+    if (this.#pending === 0 && this.#running === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  // ---------------------------------------------------------------- blocked work and rechecks
+
+  #toBlocked(work: WorkUnit): void {
+    work.place = "blocked";
+    this.#blocked.append(work);
+    this.#armRecheckTimer();
+  }
+
+  #armRecheckTimer(): void {
+    if (this.#recheckTimer !== undefined || !this.#started || this.#blocked.size === 0) return;
+    this.#recheckTimer = this.clock.setTimeout(() => {
+      this.#recheckTimer = undefined;
+      this.recheck();
+    }, this.options.recheckInterval);
+  }
+
+  #scheduleFrontScan(): void {
+    if (this.#frontScanTimer !== undefined || !this.#started) return;
+    this.#frontScanTimer = this.clock.setTimeout(() => {
+      this.#frontScanTimer = undefined;
+      const credit = Math.max(this.#recheckCredit, MIN_RECHECK_CREDIT);
+      this.#recheckCredit = 0;
+      this.#scan(this.#blocked.head, credit, false);
+      this.#pump();
+    }, 0);
+  }
+
+  /** Starts a sweep over every blocked work now (also run every `recheckInterval`). */
+  recheck(): void {
+    if (!this.#started) return;
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    this.#sweepCursor = this.#blocked.head;
+    this.#continueSweep();
+  }
+
+  #continueSweep(): void {
+    this.#sweepTimer = undefined;
+    if (!this.#started) {
+      this.#sweeping = false;
+      return;
+    }
+    const next = this.#scan(this.#sweepCursor, CHECK_CHUNK, true);
+    this.#pump();
+    if (next === undefined) {
+      this.#sweeping = false;
+      this.#sweepCursor = undefined;
+      this.#armRecheckTimer();
+      return;
+    }
+    this.#sweepCursor = next;
+    // Another chunk after other work had its turn; if async checks are saturated, resume when one settles.
+    this.#sweepTimer = this.clock.setTimeout(() => this.#continueSweep(), 0);
+  }
+
+  /**
+   * Asks isReady again for up to `budget` blocked works from `from` on. Ready ones go back to
+   * their lane (where isReady and isStale are asked once more just before dispatch).
+   * Returns where to continue, or undefined at the end of the list.
+   */
+  #scan(from: WorkUnit | undefined, budget: number, sweep: boolean): WorkUnit | undefined {
+    let w = from;
+    // A sweep cursor may point at a work that left the list since; restart from the head then.
+    if (w !== undefined && w.place !== "blocked") w = this.#blocked.head;
+    let n = 0;
+    while (w !== undefined && n < budget) {
+      if (this.#checksInFlight >= this.options.checkConcurrency) return sweep ? w : undefined;
+      const next = w.next;
+      if (!w.rechecking) this.#recheckOne(w);
+      w = next;
+      n++;
+    }
+    return w;
+  }
+
+  #recheckOne(work: WorkUnit): void {
+    const ready = work.def.ready ?? this.#isReady;
+    let ok: unknown = true;
+    if (ready !== undefined) {
+      try {
+        ok = ready(work);
+      } catch {
+        ok = false;
+      }
+    }
+    if (isThenable(ok)) {
+      const token = work.run;
+      work.rechecking = true;
+      this.#checksInFlight++;
+      const settle = (v: boolean): void => {
+        this.#checksInFlight--;
+        work.rechecking = false;
+        if (v && work.run === token && work.place === "blocked") this.#unblock(work);
+        if (this.#sweeping && this.#sweepTimer === undefined) this.#sweepTimer = this.clock.setTimeout(() => this.#continueSweep(), 0);
+        this.#pump();
+      };
+      ok.then((v) => settle(Boolean(v)), () => settle(false));
+      return;
+    }
+    if (ok) this.#unblock(work);
+  }
+
+  #unblock(work: WorkUnit): void {
+    this.#blocked.remove(work);
+    this.#enqueue(work, this.clock.now(), false);
+    this.#schedulePump();
+  }
+
+  // ---------------------------------------------------------------- cancel, timeouts
+
+  cancel(id: string): boolean {
+    const work = this.#works.get(id);
+    if (!work || isTerminal(work.state)) return false;
+    const now = this.clock.now();
+    const error = new CancelledError(`Work ${work.id} (${work.task}) was cancelled`);
+    if (work.state === "running") {
+      this.#leaveRunning(work, work.run);
+      work.abort(error);
+      this.#endRunning(work, error, now);
+      return true;
+    }
+    this.#removePending(work);
+    work.transition("cancelled");
+    work.place = "done";
+    work.error = error;
+    work.completedAt = now;
+    this.#terminal(work);
+    this.#pump();
+    return true;
+  }
+
+  /** A running work (already out of `running` accounting) ends `cancelled`. */
+  #endRunning(work: WorkUnit, error: Error, now: number): void {
+    work.transition("cancelled");
+    work.place = "done";
+    work.error = error;
+    work.completedAt = now;
+    this.#terminal(work);
+    this.#afterFinish();
+  }
+
+  /** Takes a pending work out of wherever it waits; `#pending` is decremented. */
+  #removePending(work: WorkUnit): void {
+    switch (work.place) {
+      case "queued":
+        (this.#lanes.get(work.def.laneKey) as Lane).remove(work);
+        break;
+      case "checking":
+        work.run++;
+        this.#unreserve(work);
+        break;
+      case "blocked":
+        this.#blocked.remove(work);
+        work.run++;
+        break;
+      case "delayed":
+        this.#delayed.remove(work);
+        this.#armDelayTimer();
+        break;
+      default:
+        break;
+    }
+    this.#pending--;
+  }
+
+  /** Fails a pending work with a timeout (pending or stall). */
+  failPending(work: WorkUnit, error: TimeoutError): void {
+    if (work.state !== "pending") return;
+    this.#removePending(work);
+    this.#fail(work, error, this.clock.now());
+    this.#schedulePump();
+  }
+
+  /** Every pending work, oldest first. */
+  *pendingWorks(): IterableIterator<WorkUnit> {
+    for (const w of this.#works.values()) if (w.state === "pending") yield w;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const now = this.clock.now();
+    this.#watchdog.start(now);
+    this.#armDelayTimer();
+    this.#armRecheckTimer();
+    if (this.#blocked.size > 0) this.#scheduleFrontScan();
+    this.#schedulePump();
+  }
+
+  async stop(timeoutMs: number | undefined): Promise<void> {
+    if (this.#started) {
+      this.#started = false;
+      for (const t of [this.#pumpTimer, this.#delayTimer, this.#recheckTimer, this.#frontScanTimer, this.#sweepTimer]) {
+        if (t !== undefined) this.clock.clearTimeout(t);
+      }
+      this.#pumpTimer = this.#delayTimer = this.#recheckTimer = this.#frontScanTimer = this.#sweepTimer = undefined;
+      this.#delayTimerAt = Infinity;
+      this.#sweeping = false;
+      for (const lane of this.#laneList) {
+        if (lane.wakeTimer !== undefined) this.clock.clearTimeout(lane.wakeTimer);
+        lane.wakeTimer = undefined;
+        lane.wakeAt = Infinity;
+      }
+      this.#watchdog.stop();
+    }
+    if (this.#running === 0) return;
+    const drained = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    if (timeoutMs === undefined) {
+      await drained;
+      return;
+    }
+    let timer: TimerHandle;
+    const expired = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([drained, expired]);
+    this.clock.clearTimeout(timer);
+    if (this.#running === 0) return;
+    const now = this.clock.now();
+    for (const work of [...this.#works.values()]) {
+      if (work.state !== "running") continue;
+      const error = new CancelledError(`Work ${work.id} (${work.task}) was abandoned: stop() timed out after ${timeoutMs}ms`);
+      this.#leaveRunning(work, work.run);
+      work.abort(error);
+      this.#endRunning(work, error, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get(id: string): WorkUnit | undefined {
+    return this.#works.get(id);
+  }
+
+  list(filter: { state?: WorkState; task?: string; limit?: number }): WorkUnit[] {
+    const out: WorkUnit[] = [];
+    const limit = filter.limit ?? Infinity;
+    if (limit <= 0) return out;
+    for (const w of this.#works.values()) {
+      if (filter.state !== undefined && w.state !== filter.state) continue;
+      if (filter.task !== undefined && w.task !== filter.task) continue;
+      out.push(w);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  wait(id: string, signal: AbortSignal | undefined): Promise<Work> {
+    const work = this.#works.get(id);
+    if (!work) {
+      return Promise.reject(new RuncueError("ERR_UNKNOWN_WORK", `Unknown work id: "${String(id)}" (never submitted to this cue, or finished and forgotten after maxFinished newer works)`));
+    }
+    if (isTerminal(work.state)) return Promise.resolve(work);
+    return this.#awaitWith(signal, (resolve) => {
+      let list = this.#waiters.get(work);
+      if (!list) this.#waiters.set(work, (list = []));
+      list.push(resolve);
+      return () => {
+        const l = this.#waiters.get(work);
+        const i = l ? l.indexOf(resolve) : -1;
+        if (l && i >= 0) l.splice(i, 1);
+      };
+    });
+  }
+
+  idle(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#pending === 0 && this.#running === 0) return Promise.resolve();
+    return this.#awaitWith<void>(signal, (resolve) => {
+      const fn = (): void => resolve();
+      this.#idleWaiters.push(fn);
+      return () => {
+        const i = this.#idleWaiters.indexOf(fn);
+        if (i >= 0) this.#idleWaiters.splice(i, 1);
+      };
+    });
+  }
+
+  #awaitWith<T>(signal: AbortSignal | undefined, register: (resolve: (v: T) => void) => () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => {
+        unregister();
+        reject(signal?.reason);
+      };
+      const unregister = register((v) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(v);
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  status(): CueStatus {
+    const now = this.clock.now();
+    let queued = 0;
+    for (const lane of this.#laneList) queued += lane.size;
+    return {
+      started: this.#started,
+      pending: this.#pending,
+      running: this.#running,
+      queued,
+      checking: this.#checking,
+      blocked: this.#blocked.size,
+      delayed: this.#delayed.size,
+      retained: this.#finished.length - this.#finishedHead,
+      services: [...this.#services.values()].map((s) => s.status(now)),
+    };
+  }
+
+  debugBlocked(): BlockedInfo[] {
+    const out: BlockedInfo[] = [];
+    const now = this.clock.now();
+    for (const work of this.#works.values()) {
+      if (work.state !== "pending") continue;
+      try {
+        out.push(this.#explain(work, now));
+      } catch (error) {
+        out.push({ work, reason: "queued", details: `Could not explain: ${String(error)}` });
+      }
+    }
+    return out;
+  }
+
+  #explain(work: WorkUnit, now: number): BlockedInfo {
+    switch (work.place) {
+      case "delayed": {
+        const ms = Math.max(0, Math.ceil(work.dueAt - now));
+        return work.retryWait
+          ? { work, reason: "retry_wait", details: `Attempt ${work.attempt} of ${work.def.retry.attempts} of ${work.task} starts in ${ms}ms (last error: ${work.error?.message ?? "none"})`, until: work.dueAt }
+          : { work, reason: "delayed", details: `${work.task} is delayed; due in ${ms}ms`, until: work.dueAt };
+      }
+      case "blocked":
+        return { work, reason: "not_ready", details: `isReady returned false for ${work.task}(params=${describeParams(work.params)})` };
+      case "checking":
+        return { work, reason: "not_ready", details: `isReady/isStale for ${work.task} still running (holding its service slots)` };
+      default: {
+        if (!this.#started) return { work, reason: "stopped", details: "The cue is not started (call start())" };
+        for (const s of work.def.services) {
+          const block = s.block(now);
+          if (block) return { work, ...block };
+        }
+        if (this.#checksInFlight >= this.options.checkConcurrency) {
+          return { work, reason: "queued", details: `Waiting for one of ${this.options.checkConcurrency} async check slots (checkConcurrency)` };
+        }
+        return { work, reason: "queued", details: `${work.task} is next in line; dispatch is scheduled` };
+      }
+    }
+  }
+}

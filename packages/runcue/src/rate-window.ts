@@ -1,0 +1,79 @@
+import type { ParsedRate } from "./rate.js";
+
+/**
+ * An exact sliding-window log: at most `limit` starts in any window of `intervalMs`.
+ * Start times live in a ring buffer of `limit` slots, so memory is bounded by the limit.
+ * A start may be reserved first (while readiness is checked) and committed or released later;
+ * the invariant `starts in window + reserved <= limit` holds at every moment.
+ */
+export class RateWindow {
+  readonly limit: number;
+  readonly intervalMs: number;
+  readonly label: string;
+  readonly #starts: Float64Array;
+  #head = 0;
+  #count = 0;
+  #reserved = 0;
+
+  constructor(rate: ParsedRate) {
+    this.limit = rate.limit;
+    this.intervalMs = rate.intervalMs;
+    this.label = rate.label;
+    this.#starts = new Float64Array(rate.limit);
+  }
+
+  #prune(now: number): void {
+    const cutoff = now - this.intervalMs;
+    const starts = this.#starts;
+    while (this.#count > 0 && (starts[this.#head] as number) <= cutoff) {
+      this.#head = this.#head + 1 === this.limit ? 0 : this.#head + 1;
+      this.#count--;
+    }
+  }
+
+  /** Starts inside the window ending at `now`, plus reservations. */
+  used(now: number): number {
+    this.#prune(now);
+    return this.#count + this.#reserved;
+  }
+
+  /** True when one more start (or reservation) fits at `now`. */
+  available(now: number): boolean {
+    return this.used(now) < this.limit;
+  }
+
+  /** Holds a start for a work whose checks are still running. */
+  reserve(): void {
+    this.#reserved++;
+  }
+
+  /** Gives back a reservation. */
+  unreserve(): void {
+    this.#reserved--;
+  }
+
+  /** Turns a reservation into a start at `now`. */
+  commit(now: number): void {
+    this.#reserved--;
+    this.record(now);
+  }
+
+  /** Records a start at `now` (the caller checked {@link available}). */
+  record(now: number): void {
+    let tail = this.#head + this.#count;
+    if (tail >= this.limit) tail -= this.limit;
+    this.#starts[tail] = now;
+    this.#count++;
+  }
+
+  /**
+   * When the next start will fit, given no new starts: `now` if one fits already, the moment
+   * the oldest start leaves the window, or `Infinity` when only reservations hold it full.
+   */
+  nextFreeAt(now: number): number {
+    this.#prune(now);
+    if (this.#count + this.#reserved < this.limit) return now;
+    if (this.#count === 0) return Infinity;
+    return (this.#starts[this.#head] as number) + this.intervalMs;
+  }
+}
