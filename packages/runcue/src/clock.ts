@@ -26,10 +26,9 @@ export const systemClock: Clock = {
   now: () => origin + performance.now(),
   setTimeout(fn, ms) {
     if (ms <= 0) return { immediate: setImmediate(fn) } satisfies ImmediateHandle;
-    // Node may fire up to 1 ms early relative to a fractional now(); callers re-check.
-    const t = setTimeout(fn, Math.ceil(ms));
-    t.unref?.();
-    return t;
+    // Rounded up: Node timers have whole-millisecond resolution, and firing early would
+    // find a rate window still closed. Timers keep the process alive while work waits.
+    return setTimeout(fn, Math.ceil(ms));
   },
   clearTimeout(handle) {
     if (handle === undefined || handle === null) return;

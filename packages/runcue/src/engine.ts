@@ -125,6 +125,10 @@ export class Engine {
   #running = 0;
   #checking = 0;
   #checksInFlight = 0;
+  /** Bumped whenever a handler settles: artifacts may have changed since a work was screened. */
+  #gen = 0;
+  #intake: (WorkUnit | undefined)[] = [];
+  #intakeHead = 0;
   #pumping = false;
   #pumpAgain = false;
   #pumpTimer: TimerHandle = undefined;
@@ -186,7 +190,8 @@ export class Engine {
   get pendingCount(): number { return this.#pending; }
   /** True while something will happen without outside help: a handler or check runs, or a timed wait exists. */
   get hasTimedOrActiveWork(): boolean {
-    if (this.#running > 0 || this.#checking > 0 || this.#delayed.size > 0) return true;
+    if (this.#running > 0 || this.#checking > 0 || this.#delayed.size > 0 || this.#intakeHead < this.#intake.length) return true;
+    if (this.#checksInFlight > 0) return true;
     for (const lane of this.#laneList) if (lane.size > 0) return true;
     return false;
   }
@@ -222,14 +227,43 @@ export class Engine {
     this.#watchdog.pendingStarted(work, now);
     if (delay > 0) {
       this.#toDelayed(work, now + delay, false);
+    } else if (this.#hasChecks(def)) {
+      this.#toIntake(work);
+      this.#schedulePump();
     } else {
-      this.#enqueue(work, now, fixed === undefined && this.#priority === undefined);
+      this.#enqueue(work, now);
       this.#schedulePump();
     }
     return work.id;
   }
 
-  #enqueue(work: WorkUnit, now: number, fresh: boolean): void {
+  #hasChecks(def: TaskDef): boolean {
+    return (def.ready ?? this.#isReady ?? def.stale ?? this.#isStale) !== undefined;
+  }
+
+  /** Queues a work for its readiness/staleness screening, which runs before it waits for limits. */
+  #toIntake(work: WorkUnit): void {
+    work.place = "intake";
+    this.#intake.push(work);
+  }
+
+  /** Screens works waiting in intake, oldest first, within the async check bound. */
+  #screenIntake(): void {
+    const intake = this.#intake;
+    while (this.#intakeHead < intake.length && this.#started) {
+      if (this.#checksInFlight >= this.options.checkConcurrency) return;
+      const work = intake[this.#intakeHead] as WorkUnit | undefined;
+      intake[this.#intakeHead++] = undefined;
+      if (work === undefined || work.place !== "intake") continue;
+      this.#check(work, this.clock.now(), false);
+    }
+    if (this.#intakeHead > 0) {
+      this.#intake = [];
+      this.#intakeHead = 0;
+    }
+  }
+
+  #enqueue(work: WorkUnit, now: number): void {
     if (work.fixedPriority !== undefined) {
       work.priority = work.fixedPriority;
     } else if (this.#priority !== undefined) {
@@ -242,7 +276,7 @@ export class Engine {
       work.priority = Number.isNaN(p) ? 0.5 : Math.min(1, Math.max(0, p));
     }
     work.place = "queued";
-    (this.#lanes.get(work.def.laneKey) as Lane).push(work, fresh);
+    (this.#lanes.get(work.def.laneKey) as Lane).push(work);
   }
 
   #toDelayed(work: WorkUnit, dueAt: number, retryWait: boolean): void {
@@ -274,7 +308,8 @@ export class Engine {
     let moved = false;
     for (let w = this.#delayed.peek(); w && w.dueAt <= now; w = this.#delayed.peek()) {
       this.#delayed.pop();
-      this.#enqueue(w, now, false);
+      if (this.#hasChecks(w.def)) this.#toIntake(w);
+      else this.#enqueue(w, now);
       moved = true;
     }
     if (moved) this.#watchdog.activity(now);
@@ -306,6 +341,7 @@ export class Engine {
     try {
       do {
         this.#pumpAgain = false;
+        if (this.#intakeHead < this.#intake.length) this.#screenIntake();
         this.#dispatchRound();
       } while (this.#pumpAgain && this.#started);
     } finally {
@@ -346,15 +382,14 @@ export class Engine {
         }
         if (lane === undefined) return;
       }
-      const def = (lane.peek() as WorkUnit).def;
-      const ready = def.ready ?? this.#isReady;
-      const stale = def.stale ?? this.#isStale;
-      if (ready === undefined && stale === undefined) {
+      const head = lane.peek() as WorkUnit;
+      // Screened since the last handler settled (or no checks at all): its answers still stand.
+      if (head.checkedGen === this.#gen || !this.#hasChecks(head.def)) {
         this.#start(lane.pop() as WorkUnit, now, false);
         continue;
       }
       if (this.#checksInFlight >= this.options.checkConcurrency) return;
-      this.#check(lane.pop() as WorkUnit, now, ready, stale);
+      this.#check(lane.pop() as WorkUnit, now, true);
     }
   }
 
@@ -376,12 +411,22 @@ export class Engine {
     }, at - now);
   }
 
-  /** Holds the work's slots and rate starts while its checks run, then starts, skips or blocks it. */
-  #check(work: WorkUnit, now: number, ready: Check | undefined, stale: Check | undefined): void {
-    for (const s of work.def.services) s.acquire();
-    work.place = "checking";
-    this.#checking++;
+  /**
+   * Asks isReady, then isStale. `dispatch` checks run when a work reaches the head of its lane
+   * after other handlers settled: they hold the work's slots and rate starts meanwhile, and a
+   * yes starts it. Screening checks (`dispatch` false) run when a work arrives: a yes queues it
+   * for its services. Either way, not ready blocks it and not stale skips it.
+   */
+  #check(work: WorkUnit, now: number, dispatch: boolean): void {
+    if (dispatch) {
+      for (const s of work.def.services) s.acquire();
+      work.place = "checking";
+      this.#checking++;
+    } else {
+      work.place = "screening";
+    }
     const token = ++work.run;
+    const ready = work.def.ready ?? this.#isReady;
     let ok: unknown = true;
     if (ready !== undefined) {
       try {
@@ -393,22 +438,21 @@ export class Engine {
     if (isThenable(ok)) {
       this.#checksInFlight++;
       ok.then(
-        (v) => { this.#checksInFlight--; this.#afterReady(work, token, Boolean(v), stale); this.#pump(); },
-        () => { this.#checksInFlight--; this.#afterReady(work, token, false, stale); this.#pump(); },
+        (v) => { this.#checksInFlight--; this.#afterReady(work, token, Boolean(v)); this.#pump(); },
+        () => { this.#checksInFlight--; this.#afterReady(work, token, false); this.#pump(); },
       );
       return;
     }
-    this.#afterReady(work, token, Boolean(ok), stale, now);
+    this.#afterReady(work, token, Boolean(ok), now);
   }
 
-  #afterReady(work: WorkUnit, token: number, ok: boolean, stale: Check | undefined, now?: number): void {
-    if (work.run !== token || work.place !== "checking") return;
+  #afterReady(work: WorkUnit, token: number, ok: boolean, now?: number): void {
+    if (work.run !== token || (work.place !== "checking" && work.place !== "screening")) return;
     if (!ok || !this.#started) {
-      this.#unreserve(work);
-      if (!this.#started) this.#enqueue(work, this.clock.now(), false);
-      else this.#toBlocked(work);
+      this.#checkDone(work, ok ? "requeue" : "blocked", now ?? this.clock.now());
       return;
     }
+    const stale = work.def.stale ?? this.#isStale;
     let isStale: unknown = true;
     if (stale !== undefined) {
       try {
@@ -429,19 +473,35 @@ export class Engine {
   }
 
   #afterStale(work: WorkUnit, token: number, isStale: boolean, now = this.clock.now()): void {
-    if (work.run !== token || work.place !== "checking") return;
-    if (!this.#started) {
-      this.#unreserve(work);
-      this.#enqueue(work, now, false);
+    if (work.run !== token || (work.place !== "checking" && work.place !== "screening")) return;
+    this.#checkDone(work, !this.#started ? "requeue" : isStale ? "go" : "skip", now);
+  }
+
+  /** Where a checked work goes next. */
+  #checkDone(work: WorkUnit, outcome: "go" | "skip" | "blocked" | "requeue", now: number): void {
+    const dispatch = work.place === "checking";
+    if (dispatch && outcome === "go") {
+      this.#checking--;
+      this.#start(work, now, true);
       return;
     }
-    if (!isStale) {
-      this.#unreserve(work);
-      this.#skip(work, now);
-      return;
+    if (dispatch) this.#unreserve(work);
+    switch (outcome) {
+      case "skip":
+        this.#skip(work, now);
+        return;
+      case "blocked":
+        this.#toBlocked(work);
+        return;
+      case "requeue":
+        if (dispatch) this.#enqueue(work, now);
+        else this.#toIntake(work);
+        return;
+      case "go":
+        work.checkedGen = this.#gen;
+        this.#enqueue(work, now);
+        return;
     }
-    this.#checking--;
-    this.#start(work, now, true);
   }
 
   #unreserve(work: WorkUnit): void {
@@ -501,6 +561,7 @@ export class Engine {
     const services = work.def.services;
     for (let i = 0; i < services.length; i++) (services[i] as Service).active--;
     this.#running--;
+    this.#gen++;
     return true;
   }
 
@@ -590,7 +651,7 @@ export class Engine {
     this.listeners.emit("retry", work, error, delayMs);
     if (work.state !== "pending") return; // a retry listener cancelled it
     if (delayed) this.#toDelayed(work, now + delayMs, true);
-    else this.#enqueue(work, now, false);
+    else this.#enqueue(work, now);
   }
 
   #fail(work: WorkUnit, error: Error, now: number): void {
@@ -749,7 +810,7 @@ export class Engine {
 
   #unblock(work: WorkUnit): void {
     this.#blocked.remove(work);
-    this.#enqueue(work, this.clock.now(), false);
+    this.#toIntake(work);
     this.#schedulePump();
   }
 
@@ -795,6 +856,10 @@ export class Engine {
       case "checking":
         work.run++;
         this.#unreserve(work);
+        break;
+      case "screening":
+      case "intake":
+        work.run++; // an in-flight screening's answer is ignored; an intake slot is skipped
         break;
       case "blocked":
         this.#blocked.remove(work);
@@ -912,10 +977,10 @@ export class Engine {
     });
   }
 
-  idle(signal: AbortSignal | undefined): Promise<void> {
-    if (this.#pending === 0 && this.#running === 0) return Promise.resolve();
-    return this.#awaitWith<void>(signal, (resolve) => {
-      const fn = (): void => resolve();
+  idle(signal: AbortSignal | undefined): Promise<undefined> {
+    if (this.#pending === 0 && this.#running === 0) return Promise.resolve(undefined);
+    return this.#awaitWith<undefined>(signal, (resolve) => {
+      const fn = (): void => resolve(undefined);
       this.#idleWaiters.push(fn);
       return () => {
         const i = this.#idleWaiters.indexOf(fn);
@@ -985,6 +1050,10 @@ export class Engine {
         return { work, reason: "not_ready", details: `isReady returned false for ${work.task}(params=${describeParams(work.params)})` };
       case "checking":
         return { work, reason: "not_ready", details: `isReady/isStale for ${work.task} still running (holding its service slots)` };
+      case "intake":
+      case "screening":
+        if (!this.#started) return { work, reason: "stopped", details: "The cue is not started (call start())" };
+        return { work, reason: "queued", details: `${work.task} is waiting for its isReady/isStale check` };
       default: {
         if (!this.#started) return { work, reason: "stopped", details: "The cue is not started (call start())" };
         for (const s of work.def.services) {

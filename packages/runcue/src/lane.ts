@@ -9,9 +9,10 @@ export function runsBefore(a: WorkUnit, b: WorkUnit): boolean {
 
 /**
  * The queue of works waiting to be dispatched through one set of services (every task with the
- * same `uses` shares a lane). Fresh submissions at the default priority arrive in sequence order,
- * so they go to a plain FIFO (O(1)); everything else goes to a heap (O(log n)). The head of the
- * lane is the better of the two heads.
+ * same `uses` shares a lane). The common case, submissions at one priority arriving in sequence
+ * order, goes to a plain FIFO (O(1)); a work that would break the FIFO's order (another
+ * priority, or an older work coming back) goes to a heap (O(log n)). The head of the lane is the
+ * better of the two heads.
  */
 export class Lane {
   readonly key: string;
@@ -20,6 +21,7 @@ export class Lane {
   #fifo: (WorkUnit | undefined)[] = [];
   #fifoHead = 0;
   #fifoLive = 0;
+  #fifoTail: WorkUnit | undefined = undefined;
   /** Timer waking this lane when a rate window or pause ends. */
   wakeTimer: unknown = undefined;
   wakeAt = Infinity;
@@ -33,12 +35,14 @@ export class Lane {
     return this.#fifoLive + this.#heap.size;
   }
 
-  /** Adds a work; `fresh` marks a new default-priority submission (sequence order guaranteed). */
-  push(work: WorkUnit, fresh: boolean): void {
-    if (fresh) {
+  /** Adds a work. */
+  push(work: WorkUnit): void {
+    const tail = this.#fifoLive > 0 ? this.#fifoTail : undefined;
+    if (tail === undefined || (tail.priority === work.priority && tail.seq < work.seq)) {
       work.heapIndex = -2;
       this.#fifo.push(work);
       this.#fifoLive++;
+      this.#fifoTail = work;
     } else {
       this.#heap.push(work);
     }
@@ -82,8 +86,9 @@ export class Lane {
   /** Removes a work that is in this lane. */
   remove(work: WorkUnit): void {
     if (work.heapIndex === -2) {
-      // O(1): the entry stays in the FIFO array as a tombstone that peek skips. A work never
-      // returns to the FIFO (only fresh submissions go there), so the tombstone stays dead.
+      // O(1): the entry stays in the FIFO array as a tombstone that peek skips (its heapIndex
+      // is no longer -2). remove() is only used for works leaving for good (cancel, timeout),
+      // so the tombstone can never turn live again.
       work.heapIndex = -1;
       this.#fifoLive--;
     } else {

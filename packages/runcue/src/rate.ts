@@ -34,7 +34,9 @@ const UNITS: Record<string, number> = {
 function unitMs(unit: string): number | undefined {
   const u = unit.toLowerCase();
   if (Object.hasOwn(UNITS, u)) return UNITS[u];
-  if (u.endsWith("s") && Object.hasOwn(UNITS, u.slice(0, -1))) return UNITS[u.slice(0, -1)];
+  // Plurals of the word forms only: "mins" is minutes, but "ms" is not "m"s.
+  const singular = u.slice(0, -1);
+  if (u.endsWith("s") && singular.length > 1 && Object.hasOwn(UNITS, singular)) return UNITS[singular];
   return undefined;
 }
 

@@ -38,7 +38,7 @@ export interface Work<P = unknown, R = unknown> {
 }
 
 /** Where a pending work sits inside the engine. */
-export type Place = "new" | "queued" | "checking" | "blocked" | "delayed" | "running" | "done";
+export type Place = "new" | "intake" | "screening" | "queued" | "checking" | "blocked" | "delayed" | "running" | "done";
 
 const TERMINAL = new Set<WorkState>(["completed", "failed", "cancelled"]);
 
@@ -99,6 +99,8 @@ export class WorkUnit implements Work<unknown, unknown>, HeapItem {
   run = 0;
   /** @internal handler timeout timer. */
   timer: unknown = undefined;
+  /** @internal the engine generation at its last passed screening; -1 when never screened. */
+  checkedGen = -1;
   /** @internal an async recheck of this blocked work is in flight. */
   rechecking = false;
   #controller: AbortController | undefined = undefined;

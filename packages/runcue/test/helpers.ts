@@ -1,0 +1,23 @@
+import { Cue, VirtualClock, type CueOptions } from "runcue";
+
+/** A cue on a fresh virtual clock starting at t = 0. */
+export function virtualCue(options: Omit<CueOptions, "clock"> = {}): { cue: Cue; clock: VirtualClock } {
+  const clock = new VirtualClock(0);
+  return { cue: new Cue({ ...options, clock }), clock };
+}
+
+/** Lets queued macrotasks and promise callbacks run (real time). */
+export function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A promise with its resolve/reject exposed. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
