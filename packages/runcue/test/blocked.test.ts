@@ -144,7 +144,7 @@ describe("debugBlocked", () => {
     expect(byId.get(never)).toMatchObject({ reason: "not_ready" });
     expect(byId.get(never)!.details).toMatch(/isReady returned false for never/);
     expect(byId.get(later)).toMatchObject({ reason: "delayed", until: 5000 });
-    expect(byId.get(retrying)).toMatchObject({ reason: "retry_wait", until: 60_001 });
+    expect(byId.get(retrying)).toMatchObject({ reason: "retry_wait", until: 60_000 });
     expect(byId.get(retrying)!.details).toMatch(/first/);
   });
 });
