@@ -1,0 +1,87 @@
+// The examples are part of the test suite, so the README never drifts from the code.
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runOnce } from "./crash-recovery.js";
+import { runFanout } from "./fanout.js";
+import { runPipeline } from "./pipeline.js";
+import { quickStart } from "./quick-start.js";
+import { extractPages, redo } from "./redo-pages.js";
+import { processOrders } from "./side-effects.js";
+import { touch, transformAll } from "./stale-inputs.js";
+
+const temp = (): string => mkdtempSync(join(tmpdir(), "runcue-test-"));
+
+describe("examples", () => {
+  it("quick start: runs three summaries, then skips them on a rerun", async () => {
+    const dir = temp();
+    expect((await quickStart(dir)).filter((l) => l.startsWith("done"))).toHaveLength(3);
+    expect((await quickStart(dir)).every((l) => l.startsWith("skipped"))).toBe(true);
+  });
+
+  it("pipeline: stages ordered by readiness; the rerun skips everything", async () => {
+    const dir = temp();
+    const first = await runPipeline(dir, 6);
+    expect(first.ran).toEqual({ split: 1, extract: 6, summarize: 1 });
+    expect(first.summary).toMatch(/^6 pages/);
+    const second = await runPipeline(dir, 6);
+    expect(second.ran).toEqual({});
+    expect(second.skipped).toBe(8);
+  });
+
+  it("fan-out: every batch aggregates; a failed part blocks only its own aggregate", async () => {
+    expect(await runFanout(3)).toEqual({ aggregated: [0, 1, 2], blocked: [] });
+    const failed = await runFanout(3, { batch: 1, part: 2 });
+    expect(failed.aggregated).toEqual([0, 2]);
+    expect(failed.blocked).toEqual(['aggregate {"batch":1}: not_ready']);
+  });
+
+  it("side effects: a restart charges and mails nobody twice", async () => {
+    const dir = temp();
+    const world = { charges: [] as string[], emails: [] as string[] };
+    const orders = [1, 2, 3].map((i) => ({ orderId: `o${i}`, amount: i, email: `c${i}@example.com` }));
+    await processOrders(dir, orders, world);
+    await processOrders(dir, orders, world);
+    expect(world.charges.sort()).toEqual(["o1", "o2", "o3"]);
+    expect(world.emails.sort()).toEqual(["c1@example.com", "c2@example.com", "c3@example.com"]);
+  });
+
+  it("crash recovery: resubmitting everything finishes the rest and redoes nothing that was done", async () => {
+    const dir = temp();
+    const processed: number[] = [];
+    const first = await runOnce(dir, 20, processed, 8);
+    expect(first.completed).toBeGreaterThanOrEqual(8);
+    const done = new Set(processed.filter((p) => existsSync(join(dir, `${p}.out`))));
+    const second = await runOnce(dir, 20, processed);
+    expect(second.skipped).toBe(done.size);
+    expect(second.completed).toBe(20 - done.size);
+    for (let p = 1; p <= 20; p++) expect(existsSync(join(dir, `${p}.out`))).toBe(true);
+  });
+
+  it("redo pages 5-10: only those pages run again", async () => {
+    const dir = temp();
+    const all = Array.from({ length: 12 }, (_, i) => i + 1);
+    for (const p of all) writeFileSync(join(dir, `${p}.png`), "img");
+    const ran: number[] = [];
+    await extractPages(dir, all, ran);
+    expect(ran.sort((a, b) => a - b)).toEqual(all);
+    redo(dir, [5, 6, 7, 8, 9, 10]);
+    ran.length = 0;
+    await extractPages(dir, all, ran); // resubmitting everything is fine too
+    expect(ran.sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10]);
+  });
+
+  it("stale inputs: a newer input re-runs just its transform", async () => {
+    const dir = temp();
+    const jobs = ["a", "b", "c"].map((n) => ({ input: join(dir, `${n}.in`), output: join(dir, `${n}.out`) }));
+    for (const j of jobs) writeFileSync(j.input, `input ${j.input}`);
+    const ran: string[] = [];
+    await transformAll(jobs, ran);
+    expect(ran).toHaveLength(3);
+    touch(jobs[1]!.input, 10);
+    ran.length = 0;
+    await transformAll(jobs, ran);
+    expect(ran).toEqual([jobs[1]!.input]);
+  });
+});
