@@ -1,12 +1,12 @@
 // The examples are part of the test suite, so the README never drifts from the code.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runOnce } from "./crash-recovery.js";
 import { runFanout } from "./fanout.js";
 import { runPipeline } from "./pipeline.js";
-import { quickStart } from "./quick-start.js";
 import { extractPages, redo } from "./redo-pages.js";
 import { processOrders } from "./side-effects.js";
 import { touch, transformAll } from "./stale-inputs.js";
@@ -14,10 +14,24 @@ import { touch, transformAll } from "./stale-inputs.js";
 const temp = (): string => mkdtempSync(join(tmpdir(), "runcue-test-"));
 
 describe("examples", () => {
-  it("quick start: runs three summaries, then skips them on a rerun", async () => {
+  it("the README's quick start is examples/quick-start.ts, verbatim", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const block = /## Quick start[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBe(readFileSync(new URL("./quick-start.ts", import.meta.url), "utf8"));
+  });
+
+  it("quick start: runs three summaries, then skips them on a rerun", () => {
     const dir = temp();
-    expect((await quickStart(dir)).filter((l) => l.startsWith("done"))).toHaveLength(3);
-    expect((await quickStart(dir)).every((l) => l.startsWith("skipped"))).toBe(true);
+    const run = (): string[] => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "examples/quick-start.ts", dir], { encoding: "utf8", cwd: new URL("..", import.meta.url) });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      return r.stdout.trim().split("\n");
+    };
+    const first = run();
+    expect(first).toHaveLength(3);
+    expect(first.every((l) => l.startsWith("done"))).toBe(true);
+    expect(run().every((l) => l.startsWith("skipped"))).toBe(true);
   });
 
   it("pipeline: stages ordered by readiness; the rerun skips everything", async () => {

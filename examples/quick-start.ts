@@ -1,34 +1,25 @@
-// The README's quick start: one rate-limited service, one task, artifacts on disk.
-// Run: npx tsx examples/quick-start.ts
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cue, type Work } from "runcue";
 
-export async function quickStart(dir = mkdtempSync(join(tmpdir(), "runcue-"))): Promise<string[]> {
-  const cue = new Cue();
-  cue.service("llm", { rate: "120/min", concurrent: 5 });
+const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), "runcue-"));
+const cue = new Cue();
+cue.service("llm", { rate: "120/min", concurrent: 5 });
 
-  const outputOf = (page: number): string => join(dir, `page-${page}.txt`);
-  const summarize = cue.task("summarize", { uses: "llm" }, async (work: Work<{ page: number }>) => {
-    await new Promise((r) => setTimeout(r, 20)); // stands in for the API call
-    writeFileSync(outputOf(work.params.page), `summary of page ${work.params.page}\n`);
-    return outputOf(work.params.page);
-  });
-  // Skip work whose output already exists: rerunning the script redoes nothing.
-  cue.isStale((work) => !existsSync(outputOf((work.params as { page: number }).page)));
+const outputOf = (page: number): string => join(dir, `page-${page}.txt`);
+const summarize = cue.task("summarize", { uses: "llm" }, async (work: Work<{ page: number }>) => {
+  await new Promise((r) => setTimeout(r, 20)); // stands in for the API call
+  writeFileSync(outputOf(work.params.page), `summary of page ${work.params.page}\n`);
+  return outputOf(work.params.page);
+});
+// Skip work whose output already exists: rerunning the script redoes nothing.
+cue.isStale((work) => !existsSync(outputOf((work.params as { page: number }).page)));
 
-  const log: string[] = [];
-  cue.onComplete((work, result) => log.push(`done ${work.id}: ${String(result)}`));
-  cue.onSkip((work) => log.push(`skipped ${work.id}: output exists`));
+cue.onComplete((work, result) => console.log(`done ${work.id}: ${String(result)}`));
+cue.onSkip((work) => console.log(`skipped ${work.id}: output exists`));
 
-  cue.start();
-  for (let page = 1; page <= 3; page++) await summarize.submit({ page });
-  await cue.idle();
-  await cue.stop();
-  return log;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const line of await quickStart()) console.log(line);
-}
+cue.start();
+for (let page = 1; page <= 3; page++) await summarize.submit({ page });
+await cue.idle();
+await cue.stop();
