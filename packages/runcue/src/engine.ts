@@ -107,9 +107,10 @@ export class Engine {
   readonly #tasks = new Map<string, TaskDef>();
   readonly #lanes = new Map<string, Lane>();
   #laneList: Lane[] = [];
-  readonly #works = new Map<string, WorkUnit>();
+  /** Every live work and the retained finished ones, by sequence number (ids are its decimal form). */
+  readonly #works = new Map<number, WorkUnit>();
   readonly #keys = new Map<string, WorkUnit>();
-  #finished: (WorkUnit | undefined)[] = [];
+  readonly #finished: WorkUnit[] = [];
   #finishedHead = 0;
   readonly #blocked = new BlockedList();
   readonly #delayed = new Heap<WorkUnit>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
@@ -131,6 +132,8 @@ export class Engine {
   #intakeHead = 0;
   #pumping = false;
   #pumpAgain = false;
+  /** The last time read from the clock. */
+  #now = 0;
   #pumpTimer: TimerHandle = undefined;
   #delayTimer: TimerHandle = undefined;
   #delayTimerAt = Infinity;
@@ -198,29 +201,29 @@ export class Engine {
 
   // ---------------------------------------------------------------- submit
 
-  submit(taskName: string, params: unknown, options: SubmitOptions = {}): string {
+  submit(taskName: string, params: unknown, options: SubmitOptions | undefined): string {
     const def = this.#tasks.get(taskName);
     if (!def) {
       const known = [...this.#tasks.keys()];
       throw new ConfigurationError("ERR_UNKNOWN_TASK", `Unknown task: "${String(taskName)}" (registered: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "none"})`);
     }
-    const key = options.key;
+    const key = options?.key;
     if (key !== undefined) {
       if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${String(key)} (expected a string)`);
       const existing = this.#keys.get(key);
       if (existing) return existing.id;
     }
     let fixed: number | undefined;
-    if (options.priority !== undefined) {
+    if (options?.priority !== undefined) {
       if (typeof options.priority !== "number" || Number.isNaN(options.priority)) {
         throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid priority: ${String(options.priority)} (expected a number in [0, 1])`);
       }
       fixed = Math.min(1, Math.max(0, options.priority));
     }
-    const delay = options.delay === undefined ? 0 : parseDuration(options.delay, "delay");
+    const delay = options?.delay === undefined ? 0 : parseDuration(options.delay, "delay");
     const now = this.clock.now();
     const work = new WorkUnit(++this.#seq, def, params, now, key, fixed);
-    this.#works.set(work.id, work);
+    this.#works.set(work.seq, work);
     if (key !== undefined) this.#keys.set(key, work);
     if (this.#pending === 0 && this.#running === 0) this.#watchdog.activity(now);
     this.#pending++;
@@ -235,6 +238,13 @@ export class Engine {
       this.#schedulePump();
     }
     return work.id;
+  }
+
+  /** The work with this id: ids are the decimal sequence number, so "007" or "1e3" match nothing. */
+  #lookup(id: string): WorkUnit | undefined {
+    const seq = Number(id);
+    if (!Number.isSafeInteger(seq) || String(seq) !== id) return undefined;
+    return this.#works.get(seq);
   }
 
   #hasChecks(def: TaskDef): boolean {
@@ -319,6 +329,10 @@ export class Engine {
 
   // ---------------------------------------------------------------- dispatch
 
+  #time(): number {
+    return (this.#now = this.clock.now());
+  }
+
   #schedulePump(): void {
     if (this.#pumpTimer !== undefined || !this.#started) return;
     this.#pumpTimer = this.clock.setTimeout(() => {
@@ -352,9 +366,12 @@ export class Engine {
   #dispatchRound(): void {
     const lanes = this.#laneList;
     const single = lanes.length === 1 ? lanes[0] : undefined;
-    for (;;) {
+    // Reading the clock costs ~50 ns, as much as the rest of a dispatch: read it once per round,
+    // again after each start on a rate-limited lane (rate windows need exact start times), and
+    // take the fresher time a synchronous handler's finish read.
+    let now = this.#time();
+    for (;; now = this.#now) {
       if (!this.#started) return;
-      const now = this.clock.now();
       let lane: Lane | undefined;
       if (single !== undefined) {
         if (single.size === 0) return;
@@ -386,10 +403,11 @@ export class Engine {
       // Screened since the last handler settled (or no checks at all): its answers still stand.
       if (head.checkedGen === this.#gen || !this.#hasChecks(head.def)) {
         this.#start(lane.pop() as WorkUnit, now, false);
-        continue;
+      } else {
+        if (this.#checksInFlight >= this.options.checkConcurrency) return;
+        this.#check(lane.pop() as WorkUnit, now, true);
       }
-      if (this.#checksInFlight >= this.options.checkConcurrency) return;
-      this.#check(lane.pop() as WorkUnit, now, true);
+      if (lane.timed) this.#time();
     }
   }
 
@@ -567,7 +585,7 @@ export class Engine {
 
   #finish(work: WorkUnit, token: number, ok: boolean, value: unknown): void {
     if (!this.#leaveRunning(work, token)) return;
-    const now = this.clock.now();
+    const now = this.#time();
     this.#watchdog.activity(now);
     if (ok) {
       work.transition("completed");
@@ -679,17 +697,17 @@ export class Engine {
     if (work.key !== undefined && this.#keys.get(work.key) === work) this.#keys.delete(work.key);
     const max = this.options.maxFinished;
     if (max === 0) {
-      this.#works.delete(work.id);
+      this.#works.delete(work.seq);
     } else {
-      this.#finished.push(work);
-      if (this.#finished.length - this.#finishedHead > max) {
-        const old = this.#finished[this.#finishedHead] as WorkUnit;
-        this.#finished[this.#finishedHead++] = undefined;
-        if (this.#works.get(old.id) === old) this.#works.delete(old.id);
-        if (this.#finishedHead >= 4096 && this.#finishedHead * 2 >= this.#finished.length) {
-          this.#finished = this.#finished.slice(this.#finishedHead);
-          this.#finishedHead = 0;
-        }
+      // A ring of the last `max` finished works: the one it overwrites is forgotten.
+      const ring = this.#finished;
+      if (ring.length < max) {
+        ring.push(work);
+      } else {
+        const old = ring[this.#finishedHead] as WorkUnit;
+        this.#works.delete(old.seq);
+        ring[this.#finishedHead] = work;
+        this.#finishedHead = this.#finishedHead + 1 === max ? 0 : this.#finishedHead + 1;
       }
     }
     if (this.#waiters.size > 0) {
@@ -817,7 +835,7 @@ export class Engine {
   // ---------------------------------------------------------------- cancel, timeouts
 
   cancel(id: string): boolean {
-    const work = this.#works.get(id);
+    const work = this.#lookup(id);
     if (!work || isTerminal(work.state)) return false;
     const now = this.clock.now();
     const error = new CancelledError(`Work ${work.id} (${work.task}) was cancelled`);
@@ -943,7 +961,7 @@ export class Engine {
   // ---------------------------------------------------------------- queries
 
   get(id: string): WorkUnit | undefined {
-    return this.#works.get(id);
+    return this.#lookup(id);
   }
 
   list(filter: { state?: WorkState; task?: string; limit?: number }): WorkUnit[] {
@@ -960,7 +978,7 @@ export class Engine {
   }
 
   wait(id: string, signal: AbortSignal | undefined): Promise<Work> {
-    const work = this.#works.get(id);
+    const work = this.#lookup(id);
     if (!work) {
       return Promise.reject(new RuncueError("ERR_UNKNOWN_WORK", `Unknown work id: "${String(id)}" (never submitted to this cue, or finished and forgotten after maxFinished newer works)`));
     }
@@ -1019,7 +1037,7 @@ export class Engine {
       checking: this.#checking,
       blocked: this.#blocked.size,
       delayed: this.#delayed.size,
-      retained: this.#finished.length - this.#finishedHead,
+      retained: this.#finished.length,
       services: [...this.#services.values()].map((s) => s.status(now)),
     };
   }

@@ -26,9 +26,13 @@ export class Lane {
   wakeTimer: unknown = undefined;
   wakeAt = Infinity;
 
+  /** True when a service of this lane has a rate limit (start times must be exact). */
+  readonly timed: boolean;
+
   constructor(key: string, services: readonly Service[]) {
     this.key = key;
     this.services = services;
+    this.timed = services.some((s) => s.windows.length > 0);
   }
 
   get size(): number {

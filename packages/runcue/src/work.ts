@@ -42,13 +42,20 @@ export type Place = "new" | "intake" | "screening" | "queued" | "checking" | "bl
 
 const TERMINAL = new Set<WorkState>(["completed", "failed", "cancelled"]);
 
-const LEGAL: Record<WorkState, readonly WorkState[]> = {
-  pending: ["running", "completed", "failed", "cancelled"],
-  running: ["completed", "failed", "cancelled", "pending"],
-  completed: [],
-  failed: [],
-  cancelled: [],
-};
+/**
+ * The legal state changes: pending → running | completed (skip) | failed (timeout) | cancelled;
+ * running → completed | failed | cancelled | pending (retry, pushback); terminal states never change.
+ */
+function isLegal(from: WorkState, to: WorkState): boolean {
+  switch (from) {
+    case "pending":
+      return to !== "pending";
+    case "running":
+      return to !== "running";
+    default:
+      return false;
+  }
+}
 
 /** True for `completed`, `failed` and `cancelled`. */
 export function isTerminal(state: WorkState): boolean {
@@ -60,7 +67,6 @@ export function isTerminal(state: WorkState): boolean {
  * the public ones are the engine's bookkeeping and are not part of the API.
  */
 export class WorkUnit implements Work<unknown, unknown>, HeapItem {
-  readonly id: string;
   readonly task: string;
   readonly params: unknown;
   attempt = 1;
@@ -107,7 +113,6 @@ export class WorkUnit implements Work<unknown, unknown>, HeapItem {
 
   constructor(seq: number, def: TaskDef, params: unknown, now: number, key: string | undefined, fixedPriority: number | undefined) {
     this.seq = seq;
-    this.id = String(seq);
     this.task = def.name;
     this.def = def;
     this.params = params;
@@ -115,6 +120,11 @@ export class WorkUnit implements Work<unknown, unknown>, HeapItem {
     this.pendingSince = now;
     this.key = key;
     this.fixedPriority = fixedPriority;
+  }
+
+  /** The decimal form of `seq`, made on demand (a string per pending work would cost memory). */
+  get id(): string {
+    return String(this.seq);
   }
 
   /** Created on first use, so works whose handlers never look cost no AbortController. */
@@ -139,7 +149,7 @@ export class WorkUnit implements Work<unknown, unknown>, HeapItem {
 
   /** @internal the one place state changes; throws on an illegal transition. */
   transition(to: WorkState): void {
-    if (!LEGAL[this.state].includes(to)) {
+    if (!isLegal(this.state, to)) {
       throw new Error(`runcue internal error: illegal work state change ${this.state} -> ${to} (work ${this.id})`);
     }
     this.state = to;
