@@ -775,7 +775,9 @@ export class Engine {
       return;
     }
     this.#sweepCursor = next;
-    // Another chunk after other work had its turn; if async checks are saturated, resume when one settles.
+    // Async checks saturated: the next one to settle resumes the sweep (no polling meanwhile).
+    if (this.#checksInFlight >= this.options.checkConcurrency) return;
+    // Otherwise another chunk once other work has had its turn.
     this.#sweepTimer = this.clock.setTimeout(() => this.#continueSweep(), 0);
   }
 

@@ -94,6 +94,30 @@ describe("not-ready work", () => {
     expect(cue.status().pending).toBe(0);
   });
 
+  it("rechecks of many blocked works also stay within the async bound, and all get asked", async () => {
+    const { cue, clock } = virtualCue({ checkConcurrency: 3, recheckInterval: 1000 });
+    let inFlight = 0;
+    let peak = 0;
+    let open = false;
+    cue.task("t", () => 1);
+    cue.isReady(async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await sleep(cue.clock, 2);
+      inFlight--;
+      return open;
+    });
+    cue.start();
+    for (let i = 0; i < 50; i++) void cue.submit("t");
+    await clock.advance(500);
+    expect(cue.status().blocked).toBe(50);
+    open = true;
+    await clock.advance(1000);
+    await clock.runUntilIdle(() => cue.idle());
+    expect(peak).toBe(3);
+    expect(cue.status().pending).toBe(0);
+  });
+
   it("a dispatch check holds the service slot; a no gives it back", async () => {
     const { cue, clock } = virtualCue();
     cue.service("one", { concurrent: 1 });
