@@ -9,6 +9,7 @@ import type { ResolvedCueOptions } from "./options.js";
 import { Service, type ServiceOptions, type ServiceStatus } from "./service.js";
 import { defineTask, type Check, type TaskDef, type TaskOptions } from "./task.js";
 import { Watchdog } from "./watchdog.js";
+import { WorkRegistry } from "./registry.js";
 import { isTerminal, WorkUnit, type Work, type WorkState } from "./work.js";
 
 /** What `priority(ctx)` receives. */
@@ -63,8 +64,6 @@ export interface CueStatus {
   services: ServiceStatus[];
 }
 
-type Waiter = (work: Work) => void;
-
 const CHECK_CHUNK = 1024;
 const RECHECK_CREDIT_PER_FINISH = 8;
 const MIN_RECHECK_CREDIT = 32;
@@ -107,11 +106,7 @@ export class Engine {
   readonly #tasks = new Map<string, TaskDef>();
   readonly #lanes = new Map<string, Lane>();
   #laneList: Lane[] = [];
-  /** Every live work and the retained finished ones, by sequence number (ids are its decimal form). */
-  readonly #works = new Map<number, WorkUnit>();
-  readonly #keys = new Map<string, WorkUnit>();
-  readonly #finished: WorkUnit[] = [];
-  #finishedHead = 0;
+  readonly #registry: WorkRegistry;
   readonly #blocked = new BlockedList();
   readonly #delayed = new Heap<WorkUnit>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
   readonly #watchdog: Watchdog;
@@ -145,12 +140,12 @@ export class Engine {
   #sweepTimer: TimerHandle = undefined;
   #idleWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
-  readonly #waiters = new Map<WorkUnit, Waiter[]>();
 
   constructor(options: ResolvedCueOptions) {
     this.options = options;
     this.clock = options.clock;
     this.listeners = new Listeners(options.onListenerError);
+    this.#registry = new WorkRegistry(options.maxFinished);
     this.#watchdog = new Watchdog(this, options);
   }
 
@@ -179,7 +174,7 @@ export class Engine {
   }
 
   #hasLiveWork(task: string): boolean {
-    for (const w of this.#works.values()) if (w.task === task && !isTerminal(w.state)) return true;
+    for (const w of this.#registry.values()) if (w.task === task && !isTerminal(w.state)) return true;
     return false;
   }
 
@@ -210,7 +205,7 @@ export class Engine {
     const key = options?.key;
     if (key !== undefined) {
       if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${String(key)} (expected a string)`);
-      const existing = this.#keys.get(key);
+      const existing = this.#registry.byKey(key);
       if (existing) return existing.id;
     }
     let fixed: number | undefined;
@@ -223,8 +218,7 @@ export class Engine {
     const delay = options?.delay === undefined ? 0 : parseDuration(options.delay, "delay");
     const now = this.clock.now();
     const work = new WorkUnit(++this.#seq, def, params, now, key, fixed);
-    this.#works.set(work.seq, work);
-    if (key !== undefined) this.#keys.set(key, work);
+    this.#registry.add(work);
     if (this.#pending === 0 && this.#running === 0) this.#watchdog.activity(now);
     this.#pending++;
     this.#watchdog.pendingStarted(work, now);
@@ -238,13 +232,6 @@ export class Engine {
       this.#schedulePump();
     }
     return work.id;
-  }
-
-  /** The work with this id: ids are the decimal sequence number, so "007" or "1e3" match nothing. */
-  #lookup(id: string): WorkUnit | undefined {
-    const seq = Number(id);
-    if (!Number.isSafeInteger(seq) || String(seq) !== id) return undefined;
-    return this.#works.get(seq);
   }
 
   #hasChecks(def: TaskDef): boolean {
@@ -601,7 +588,12 @@ export class Engine {
     this.#afterFinish();
   }
 
-  #afterFinish(): void {
+  /**
+   * After a work left `running`. `aborted` (cancel, timeout): the next dispatch waits for a
+   * macrotask, so the aborted handler's own cleanup (promise callbacks reacting to its signal)
+   * runs before another work takes its slot.
+   */
+  #afterFinish(aborted = false): void {
     this.#recheckCredit += RECHECK_CREDIT_PER_FINISH;
     if (this.#blocked.size > 0) this.#scheduleFrontScan();
     if (this.#drainWaiters.length > 0 && this.#running === 0) {
@@ -609,7 +601,8 @@ export class Engine {
       this.#drainWaiters = [];
       for (const w of waiters) w();
     }
-    this.#pump();
+    if (aborted) this.#schedulePump();
+    else this.#pump();
   }
 
   #onHandlerTimeout(work: WorkUnit, token: number): void {
@@ -622,7 +615,7 @@ export class Engine {
     work.abort(error);
     this.#watchdog.activity(now);
     this.#attemptFailed(work, error, now);
-    this.#afterFinish();
+    this.#afterFinish(true);
   }
 
   /** Decides between retry, requeue after pushback, and failure. The work has left `running`. */
@@ -694,29 +687,7 @@ export class Engine {
 
   /** Bookkeeping once a work is terminal: key, retention, waiters, idle. */
   #terminal(work: WorkUnit): void {
-    if (work.key !== undefined && this.#keys.get(work.key) === work) this.#keys.delete(work.key);
-    const max = this.options.maxFinished;
-    if (max === 0) {
-      this.#works.delete(work.seq);
-    } else {
-      // A ring of the last `max` finished works: the one it overwrites is forgotten.
-      const ring = this.#finished;
-      if (ring.length < max) {
-        ring.push(work);
-      } else {
-        const old = ring[this.#finishedHead] as WorkUnit;
-        this.#works.delete(old.seq);
-        ring[this.#finishedHead] = work;
-        this.#finishedHead = this.#finishedHead + 1 === max ? 0 : this.#finishedHead + 1;
-      }
-    }
-    if (this.#waiters.size > 0) {
-      const list = this.#waiters.get(work);
-      if (list) {
-        this.#waiters.delete(work);
-        for (const resolve of list) resolve(work);
-      }
-    }
+    this.#registry.finished(work);
     if (this.#pending === 0 && this.#running === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
@@ -837,7 +808,7 @@ export class Engine {
   // ---------------------------------------------------------------- cancel, timeouts
 
   cancel(id: string): boolean {
-    const work = this.#lookup(id);
+    const work = this.#registry.get(id);
     if (!work || isTerminal(work.state)) return false;
     const now = this.clock.now();
     const error = new CancelledError(`Work ${work.id} (${work.task}) was cancelled`);
@@ -864,7 +835,7 @@ export class Engine {
     work.error = error;
     work.completedAt = now;
     this.#terminal(work);
-    this.#afterFinish();
+    this.#afterFinish(true);
   }
 
   /** Takes a pending work out of wherever it waits; `#pending` is decremented. */
@@ -905,7 +876,7 @@ export class Engine {
 
   /** Every pending work, oldest first. */
   *pendingWorks(): IterableIterator<WorkUnit> {
-    for (const w of this.#works.values()) if (w.state === "pending") yield w;
+    for (const w of this.#registry.values()) if (w.state === "pending") yield w;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -951,7 +922,7 @@ export class Engine {
     this.clock.clearTimeout(timer);
     if (this.#running === 0) return;
     const now = this.clock.now();
-    for (const work of [...this.#works.values()]) {
+    for (const work of [...this.#registry.values()]) {
       if (work.state !== "running") continue;
       const error = new CancelledError(`Work ${work.id} (${work.task}) was abandoned: stop() timed out after ${timeoutMs}ms`);
       this.#leaveRunning(work, work.run);
@@ -963,14 +934,14 @@ export class Engine {
   // ---------------------------------------------------------------- queries
 
   get(id: string): WorkUnit | undefined {
-    return this.#lookup(id);
+    return this.#registry.get(id);
   }
 
   list(filter: { state?: WorkState; task?: string; limit?: number }): WorkUnit[] {
     const out: WorkUnit[] = [];
     const limit = filter.limit ?? Infinity;
     if (limit <= 0) return out;
-    for (const w of this.#works.values()) {
+    for (const w of this.#registry.values()) {
       if (filter.state !== undefined && w.state !== filter.state) continue;
       if (filter.task !== undefined && w.task !== filter.task) continue;
       out.push(w);
@@ -980,21 +951,12 @@ export class Engine {
   }
 
   wait(id: string, signal: AbortSignal | undefined): Promise<Work> {
-    const work = this.#lookup(id);
+    const work = this.#registry.get(id);
     if (!work) {
       return Promise.reject(new RuncueError("ERR_UNKNOWN_WORK", `Unknown work id: "${String(id)}" (never submitted to this cue, or finished and forgotten after maxFinished newer works)`));
     }
     if (isTerminal(work.state)) return Promise.resolve(work);
-    return this.#awaitWith(signal, (resolve) => {
-      let list = this.#waiters.get(work);
-      if (!list) this.#waiters.set(work, (list = []));
-      list.push(resolve);
-      return () => {
-        const l = this.#waiters.get(work);
-        const i = l ? l.indexOf(resolve) : -1;
-        if (l && i >= 0) l.splice(i, 1);
-      };
-    });
+    return this.#awaitWith<Work>(signal, (resolve) => this.#registry.onFinished(work, resolve));
   }
 
   idle(signal: AbortSignal | undefined): Promise<undefined> {
@@ -1039,7 +1001,7 @@ export class Engine {
       checking: this.#checking,
       blocked: this.#blocked.size,
       delayed: this.#delayed.size,
-      retained: this.#finished.length,
+      retained: this.#registry.retained,
       services: [...this.#services.values()].map((s) => s.status(now)),
     };
   }
@@ -1047,7 +1009,7 @@ export class Engine {
   debugBlocked(): BlockedInfo[] {
     const out: BlockedInfo[] = [];
     const now = this.clock.now();
-    for (const work of this.#works.values()) {
+    for (const work of this.#registry.values()) {
       if (work.state !== "pending") continue;
       try {
         out.push(this.#explain(work, now));

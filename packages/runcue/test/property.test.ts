@@ -74,7 +74,9 @@ describe("invariants under random workloads", () => {
               starts.get(u)!.push(clock.now());
             }
             try {
-              await sleep(clock, w.params.duration);
+              // A well-behaved handler stops when its signal aborts (cancel); one that ignores it
+              // keeps running after runcue has freed its slot (documented).
+              await sleep(clock, w.params.duration, w.signal);
               if (w.attempt <= w.params.fails) throw new Error(`attempt ${w.attempt} fails`);
               return w.params.n;
             } finally {
@@ -125,7 +127,7 @@ describe("invariants under random workloads", () => {
         }
         await cue.stop();
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 });

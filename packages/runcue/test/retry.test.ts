@@ -238,6 +238,27 @@ describe("cancel", () => {
     expect((await cue.get(a))!).toMatchObject({ state: "cancelled", result: undefined, completedAt: 10 });
   });
 
+  it("after a cancel, the next work starts only once the aborted handler has cleaned up", async () => {
+    const { cue, clock } = virtualCue();
+    cue.service("knife", { concurrent: 1 });
+    const log: string[] = [];
+    cue.task("cut", { uses: "knife" }, async (w) => {
+      log.push(`start ${w.id}`);
+      try {
+        await sleep(cue.clock, 1000, w.signal);
+      } finally {
+        log.push(`end ${w.id}`);
+      }
+    });
+    cue.start();
+    const a = await cue.submit("cut");
+    const b = await cue.submit("cut");
+    await clock.advance(10);
+    await cue.cancel(a);
+    await clock.runUntilIdle(() => cue.idle());
+    expect(log).toEqual([`start ${a}`, `end ${a}`, `start ${b}`, `end ${b}`]);
+  });
+
   it("cancels blocked, delayed and checking work", async () => {
     const { cue, clock } = virtualCue();
     cue.service("s", { concurrent: 1 });
