@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.js";
 import { parseOptionalDuration, type Duration } from "./duration.js";
-import { Engine, type BlockedInfo, type CueStatus, type PriorityContext, type SubmitOptions } from "./engine.js";
+import { Engine } from "./engine.js";
+import type { BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./types.js";
 import type { CueEvents } from "./events.js";
 import { resolveCueOptions, type CueOptions } from "./options.js";
 import type { ServiceOptions } from "./service.js";

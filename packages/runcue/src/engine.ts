@@ -6,63 +6,13 @@ import { Listeners } from "./events.js";
 import { Heap } from "./heap.js";
 import { Lane } from "./lane.js";
 import type { ResolvedCueOptions } from "./options.js";
-import { Service, type ServiceOptions, type ServiceStatus } from "./service.js";
+import { Service, type ServiceOptions } from "./service.js";
 import { defineTask, type Check, type TaskDef, type TaskOptions } from "./task.js";
+import { explain } from "./explain.js";
+import type { BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./types.js";
 import { Watchdog } from "./watchdog.js";
 import { WorkRegistry } from "./registry.js";
 import { isTerminal, WorkUnit, type Work, type WorkState } from "./work.js";
-
-/** What `priority(ctx)` receives. */
-export interface PriorityContext {
-  /** The work being queued. */
-  work: Work;
-  /** Milliseconds since it was submitted. */
-  waitTime: number;
-  /** How many works are pending. */
-  queueDepth: number;
-}
-
-/** Options of `submit`. */
-export interface SubmitOptions {
-  /** Priority in [0, 1], higher first; overrides the cue's `priority` function. @default 0.5 */
-  priority?: number;
-  /** Hold the work this long before it may be dispatched. @default 0 */
-  delay?: number | string;
-  /** Dedupe key: while a work with this key is pending or running, submitting it again returns that work's id. */
-  key?: string;
-}
-
-/** Why a pending work is waiting, from `debugBlocked()`. */
-export type BlockReason = "not_ready" | "service_full" | "rate_limited" | "delayed" | "retry_wait" | "queued" | "stopped";
-
-/** One entry of `debugBlocked()`. */
-export interface BlockedInfo {
-  work: Work;
-  reason: BlockReason;
-  /** A sentence for humans. */
-  details: string;
-  /** When the blocker ends (epoch ms), where known. */
-  until?: number;
-}
-
-/** Counts from `status()`. */
-export interface CueStatus {
-  started: boolean;
-  /** Works not yet terminal and not running: queued + checking + blocked + delayed. */
-  pending: number;
-  running: number;
-  /** Waiting in service queues. */
-  queued: number;
-  /** Readiness/staleness checks in progress before dispatch. */
-  checking: number;
-  /** Not ready, waiting for a recheck. */
-  blocked: number;
-  /** Waiting out a submit delay or a retry delay. */
-  delayed: number;
-  /** Finished works still kept for `get`/`wait`. */
-  retained: number;
-  services: ServiceStatus[];
-}
 
 const CHECK_CHUNK = 1024;
 const RECHECK_CREDIT_PER_FINISH = 8;
@@ -75,16 +25,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(`Handler threw a non-Error value: ${String(value)}`, { cause: value });
-}
-
-function describeParams(params: unknown): string {
-  try {
-    const text = JSON.stringify(params);
-    if (text === undefined) return String(params);
-    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  } catch {
-    return "[unserialisable params]";
-  }
 }
 
 /**
@@ -1008,45 +948,20 @@ export class Engine {
 
   debugBlocked(): BlockedInfo[] {
     const out: BlockedInfo[] = [];
-    const now = this.clock.now();
+    const ctx = {
+      now: this.clock.now(),
+      started: this.#started,
+      checksSaturated: this.#checksInFlight >= this.options.checkConcurrency,
+      checkConcurrency: this.options.checkConcurrency,
+    };
     for (const work of this.#registry.values()) {
       if (work.state !== "pending") continue;
       try {
-        out.push(this.#explain(work, now));
+        out.push(explain(work, ctx));
       } catch (error) {
         out.push({ work, reason: "queued", details: `Could not explain: ${String(error)}` });
       }
     }
     return out;
-  }
-
-  #explain(work: WorkUnit, now: number): BlockedInfo {
-    switch (work.place) {
-      case "delayed": {
-        const ms = Math.max(0, Math.ceil(work.dueAt - now));
-        return work.retryWait
-          ? { work, reason: "retry_wait", details: `Attempt ${work.attempt} of ${work.def.retry.attempts} of ${work.task} starts in ${ms}ms (last error: ${work.error?.message ?? "none"})`, until: work.dueAt }
-          : { work, reason: "delayed", details: `${work.task} is delayed; due in ${ms}ms`, until: work.dueAt };
-      }
-      case "blocked":
-        return { work, reason: "not_ready", details: `isReady returned false for ${work.task}(params=${describeParams(work.params)})` };
-      case "checking":
-        return { work, reason: "not_ready", details: `isReady/isStale for ${work.task} still running (holding its service slots)` };
-      case "intake":
-      case "screening":
-        if (!this.#started) return { work, reason: "stopped", details: "The cue is not started (call start())" };
-        return { work, reason: "queued", details: `${work.task} is waiting for its isReady/isStale check` };
-      default: {
-        if (!this.#started) return { work, reason: "stopped", details: "The cue is not started (call start())" };
-        for (const s of work.def.services) {
-          const block = s.block(now);
-          if (block) return { work, ...block };
-        }
-        if (this.#checksInFlight >= this.options.checkConcurrency) {
-          return { work, reason: "queued", details: `Waiting for one of ${this.options.checkConcurrency} async check slots (checkConcurrency)` };
-        }
-        return { work, reason: "queued", details: `${work.task} is next in line; dispatch is scheduled` };
-      }
-    }
   }
 }

@@ -6,7 +6,7 @@
  */
 export { Cue } from "./cue.js";
 export type { ListOptions, StopOptions, TaskHandle, WaitOptions } from "./cue.js";
-export type { BlockReason, BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./engine.js";
+export type { BlockReason, BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./types.js";
 export type { CueOptions } from "./options.js";
 export type { ServiceOptions, ServiceStatus } from "./service.js";
 export type { Check, Handler, TaskOptions } from "./task.js";
