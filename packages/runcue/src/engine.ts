@@ -1,4 +1,4 @@
-import { BlockedList } from "./blocked-list.js";
+import { CheckSlots, isThenable } from "./check-slots.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { parseDuration } from "./duration.js";
 import { CancelledError, ConfigurationError, Permanent, RateLimited, Retry, RuncueError, TimeoutError } from "./errors.js";
@@ -10,17 +10,12 @@ import { Service, type ServiceOptions } from "./service.js";
 import { defineTask, type Check, type TaskDef, type TaskOptions } from "./task.js";
 import { explain } from "./explain.js";
 import type { BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./types.js";
+import { Rechecker } from "./rechecker.js";
 import { Watchdog } from "./watchdog.js";
 import { WorkRegistry } from "./registry.js";
 import { isTerminal, WorkUnit, type Work, type WorkState } from "./work.js";
 
-const CHECK_CHUNK = 1024;
-const RECHECK_CREDIT_PER_FINISH = 8;
-const MIN_RECHECK_CREDIT = 32;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
-}
 
 function toError(value: unknown): Error {
   if (value instanceof Error) return value;
@@ -47,7 +42,8 @@ export class Engine {
   readonly #lanes = new Map<string, Lane>();
   #laneList: Lane[] = [];
   readonly #registry: WorkRegistry;
-  readonly #blocked = new BlockedList();
+  readonly #checks: CheckSlots;
+  readonly #rechecker: Rechecker;
   readonly #delayed = new Heap<WorkUnit>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
   readonly #watchdog: Watchdog;
 
@@ -60,7 +56,6 @@ export class Engine {
   #pending = 0;
   #running = 0;
   #checking = 0;
-  #checksInFlight = 0;
   /** Bumped whenever a handler settles: artifacts may have changed since a work was screened. */
   #gen = 0;
   #intake: (WorkUnit | undefined)[] = [];
@@ -72,12 +67,6 @@ export class Engine {
   #pumpTimer: TimerHandle = undefined;
   #delayTimer: TimerHandle = undefined;
   #delayTimerAt = Infinity;
-  #recheckTimer: TimerHandle = undefined;
-  #frontScanTimer: TimerHandle = undefined;
-  #recheckCredit = 0;
-  #sweepCursor: WorkUnit | undefined = undefined;
-  #sweeping = false;
-  #sweepTimer: TimerHandle = undefined;
   #idleWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
 
@@ -86,6 +75,17 @@ export class Engine {
     this.clock = options.clock;
     this.listeners = new Listeners(options.onListenerError);
     this.#registry = new WorkRegistry(options.maxFinished);
+    this.#checks = new CheckSlots(options.checkConcurrency);
+    this.#rechecker = new Rechecker({
+      clock: this.clock,
+      isStarted: () => this.#started,
+      readyCheck: (work) => work.def.ready ?? this.#isReady,
+      unblocked: (work) => {
+        this.#toIntake(work);
+        this.#schedulePump();
+      },
+      pump: () => this.#pump(),
+    }, this.#checks, options.recheckInterval);
     this.#watchdog = new Watchdog(this, options);
   }
 
@@ -129,7 +129,7 @@ export class Engine {
   /** True while something will happen without outside help: a handler or check runs, or a timed wait exists. */
   get hasTimedOrActiveWork(): boolean {
     if (this.#running > 0 || this.#checking > 0 || this.#delayed.size > 0 || this.#intakeHead < this.#intake.length) return true;
-    if (this.#checksInFlight > 0) return true;
+    if (this.#checks.inFlight > 0) return true;
     for (const lane of this.#laneList) if (lane.size > 0) return true;
     return false;
   }
@@ -188,7 +188,7 @@ export class Engine {
   #screenIntake(): void {
     const intake = this.#intake;
     while (this.#intakeHead < intake.length && this.#started) {
-      if (this.#checksInFlight >= this.options.checkConcurrency) return;
+      if (this.#checks.saturated) return;
       const work = intake[this.#intakeHead] as WorkUnit | undefined;
       intake[this.#intakeHead++] = undefined;
       if (work === undefined || work.place !== "intake") continue;
@@ -331,7 +331,7 @@ export class Engine {
       if (head.checkedGen === this.#gen || !this.#hasChecks(head.def)) {
         this.#start(lane.pop() as WorkUnit, now, false);
       } else {
-        if (this.#checksInFlight >= this.options.checkConcurrency) return;
+        if (this.#checks.saturated) return;
         this.#check(lane.pop() as WorkUnit, now, true);
       }
       if (lane.timed) this.#time();
@@ -381,10 +381,10 @@ export class Engine {
       }
     }
     if (isThenable(ok)) {
-      this.#checksInFlight++;
+      this.#checks.inFlight++;
       ok.then(
-        (v) => { this.#checksInFlight--; this.#afterReady(work, token, Boolean(v)); this.#pump(); },
-        () => { this.#checksInFlight--; this.#afterReady(work, token, false); this.#pump(); },
+        (v) => { this.#checks.inFlight--; this.#afterReady(work, token, Boolean(v)); this.#pump(); },
+        () => { this.#checks.inFlight--; this.#afterReady(work, token, false); this.#pump(); },
       );
       return;
     }
@@ -407,10 +407,10 @@ export class Engine {
       }
     }
     if (isThenable(isStale)) {
-      this.#checksInFlight++;
+      this.#checks.inFlight++;
       isStale.then(
-        (v) => { this.#checksInFlight--; this.#afterStale(work, token, Boolean(v)); this.#pump(); },
-        () => { this.#checksInFlight--; this.#afterStale(work, token, true); this.#pump(); },
+        (v) => { this.#checks.inFlight--; this.#afterStale(work, token, Boolean(v)); this.#pump(); },
+        () => { this.#checks.inFlight--; this.#afterStale(work, token, true); this.#pump(); },
       );
       return;
     }
@@ -436,7 +436,7 @@ export class Engine {
         this.#skip(work, now);
         return;
       case "blocked":
-        this.#toBlocked(work);
+        this.#rechecker.add(work);
         return;
       case "requeue":
         if (dispatch) this.#enqueue(work, now);
@@ -534,8 +534,7 @@ export class Engine {
    * runs before another work takes its slot.
    */
   #afterFinish(aborted = false): void {
-    this.#recheckCredit += RECHECK_CREDIT_PER_FINISH;
-    if (this.#blocked.size > 0) this.#scheduleFrontScan();
+    this.#rechecker.finished();
     if (this.#drainWaiters.length > 0 && this.#running === 0) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
@@ -635,114 +634,11 @@ export class Engine {
     }
   }
 
-  // ---------------------------------------------------------------- blocked work and rechecks
-
-  #toBlocked(work: WorkUnit): void {
-    work.place = "blocked";
-    this.#blocked.append(work);
-    this.#armRecheckTimer();
-  }
-
-  #armRecheckTimer(): void {
-    if (this.#recheckTimer !== undefined || !this.#started || this.#blocked.size === 0) return;
-    this.#recheckTimer = this.clock.setTimeout(() => {
-      this.#recheckTimer = undefined;
-      this.recheck();
-    }, this.options.recheckInterval);
-  }
-
-  #scheduleFrontScan(): void {
-    if (this.#frontScanTimer !== undefined || !this.#started) return;
-    this.#frontScanTimer = this.clock.setTimeout(() => {
-      this.#frontScanTimer = undefined;
-      const credit = Math.max(this.#recheckCredit, MIN_RECHECK_CREDIT);
-      this.#recheckCredit = 0;
-      this.#scan(this.#blocked.head, credit, false);
-      this.#pump();
-    }, 0);
-  }
+  // ---------------------------------------------------------------- blocked work
 
   /** Starts a sweep over every blocked work now (also run every `recheckInterval`). */
   recheck(): void {
-    if (!this.#started) return;
-    if (this.#sweeping) return;
-    this.#sweeping = true;
-    this.#sweepCursor = this.#blocked.head;
-    this.#continueSweep();
-  }
-
-  #continueSweep(): void {
-    this.#sweepTimer = undefined;
-    if (!this.#started) {
-      this.#sweeping = false;
-      return;
-    }
-    const next = this.#scan(this.#sweepCursor, CHECK_CHUNK, true);
-    this.#pump();
-    if (next === undefined) {
-      this.#sweeping = false;
-      this.#sweepCursor = undefined;
-      this.#armRecheckTimer();
-      return;
-    }
-    this.#sweepCursor = next;
-    // Async checks saturated: the next one to settle resumes the sweep (no polling meanwhile).
-    if (this.#checksInFlight >= this.options.checkConcurrency) return;
-    // Otherwise another chunk once other work has had its turn.
-    this.#sweepTimer = this.clock.setTimeout(() => this.#continueSweep(), 0);
-  }
-
-  /**
-   * Asks isReady again for up to `budget` blocked works from `from` on. Ready ones go back to
-   * their lane (where isReady and isStale are asked once more just before dispatch).
-   * Returns where to continue, or undefined at the end of the list.
-   */
-  #scan(from: WorkUnit | undefined, budget: number, sweep: boolean): WorkUnit | undefined {
-    let w = from;
-    // A sweep cursor may point at a work that left the list since; restart from the head then.
-    if (w !== undefined && w.place !== "blocked") w = this.#blocked.head;
-    let n = 0;
-    while (w !== undefined && n < budget) {
-      if (this.#checksInFlight >= this.options.checkConcurrency) return sweep ? w : undefined;
-      const next = w.next;
-      if (!w.rechecking) this.#recheckOne(w);
-      w = next;
-      n++;
-    }
-    return w;
-  }
-
-  #recheckOne(work: WorkUnit): void {
-    const ready = work.def.ready ?? this.#isReady;
-    let ok: unknown = true;
-    if (ready !== undefined) {
-      try {
-        ok = ready(work);
-      } catch {
-        ok = false;
-      }
-    }
-    if (isThenable(ok)) {
-      const token = work.run;
-      work.rechecking = true;
-      this.#checksInFlight++;
-      const settle = (v: boolean): void => {
-        this.#checksInFlight--;
-        work.rechecking = false;
-        if (v && work.run === token && work.place === "blocked") this.#unblock(work);
-        if (this.#sweeping && this.#sweepTimer === undefined) this.#sweepTimer = this.clock.setTimeout(() => this.#continueSweep(), 0);
-        this.#pump();
-      };
-      ok.then((v) => settle(Boolean(v)), () => settle(false));
-      return;
-    }
-    if (ok) this.#unblock(work);
-  }
-
-  #unblock(work: WorkUnit): void {
-    this.#blocked.remove(work);
-    this.#toIntake(work);
-    this.#schedulePump();
+    this.#rechecker.recheck();
   }
 
   // ---------------------------------------------------------------- cancel, timeouts
@@ -793,7 +689,7 @@ export class Engine {
         work.run++; // an in-flight screening's answer is ignored; an intake slot is skipped
         break;
       case "blocked":
-        this.#blocked.remove(work);
+        this.#rechecker.remove(work);
         work.run++;
         break;
       case "delayed":
@@ -827,20 +723,17 @@ export class Engine {
     const now = this.clock.now();
     this.#watchdog.start(now);
     this.#armDelayTimer();
-    this.#armRecheckTimer();
-    if (this.#blocked.size > 0) this.#scheduleFrontScan();
+    this.#rechecker.start();
     this.#schedulePump();
   }
 
   async stop(timeoutMs: number | undefined): Promise<void> {
     if (this.#started) {
       this.#started = false;
-      for (const t of [this.#pumpTimer, this.#delayTimer, this.#recheckTimer, this.#frontScanTimer, this.#sweepTimer]) {
-        if (t !== undefined) this.clock.clearTimeout(t);
-      }
-      this.#pumpTimer = this.#delayTimer = this.#recheckTimer = this.#frontScanTimer = this.#sweepTimer = undefined;
+      for (const t of [this.#pumpTimer, this.#delayTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+      this.#pumpTimer = this.#delayTimer = undefined;
       this.#delayTimerAt = Infinity;
-      this.#sweeping = false;
+      this.#rechecker.stop();
       for (const lane of this.#laneList) {
         if (lane.wakeTimer !== undefined) this.clock.clearTimeout(lane.wakeTimer);
         lane.wakeTimer = undefined;
@@ -939,7 +832,7 @@ export class Engine {
       running: this.#running,
       queued,
       checking: this.#checking,
-      blocked: this.#blocked.size,
+      blocked: this.#rechecker.size,
       delayed: this.#delayed.size,
       retained: this.#registry.retained,
       services: [...this.#services.values()].map((s) => s.status(now)),
@@ -951,7 +844,7 @@ export class Engine {
     const ctx = {
       now: this.clock.now(),
       started: this.#started,
-      checksSaturated: this.#checksInFlight >= this.options.checkConcurrency,
+      checksSaturated: this.#checks.saturated,
       checkConcurrency: this.options.checkConcurrency,
     };
     for (const work of this.#registry.values()) {

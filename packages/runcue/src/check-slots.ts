@@ -1,0 +1,18 @@
+/** The bound on asynchronous isReady/isStale calls in flight (`checkConcurrency`), shared by every kind of check. */
+export class CheckSlots {
+  inFlight = 0;
+  readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get saturated(): boolean {
+    return this.inFlight >= this.limit;
+  }
+}
+
+/** True for promises and other thenables (what an async check or handler returns). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
+}

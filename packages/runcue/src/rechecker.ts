@@ -1,0 +1,179 @@
+import { BlockedList } from "./blocked-list.js";
+import { isThenable, type CheckSlots } from "./check-slots.js";
+import type { Clock, TimerHandle } from "./clock.js";
+import type { Check } from "./task.js";
+import type { WorkUnit } from "./work.js";
+
+/** Blocked works asked per chunk of a full sweep, before other work gets a turn. */
+const SWEEP_CHUNK = 1024;
+/** Blocked works (oldest first) asked again per handler that finished... */
+const CREDIT_PER_FINISH = 8;
+/** ...and at least this many per scan. */
+const MIN_CREDIT = 32;
+
+/** What the rechecker needs from the engine. */
+export interface RecheckHost {
+  readonly clock: Clock;
+  isStarted(): boolean;
+  /** The readiness check that applies to this work, if any. */
+  readyCheck(work: WorkUnit): Check | undefined;
+  /** A blocked work was found ready (it has left the blocked list). */
+  unblocked(work: WorkUnit): void;
+  pump(): void;
+}
+
+/**
+ * The works whose readiness check said no, and when to ask them again. The cost is bounded so
+ * that permanently blocked work does not slow flowing work:
+ * - after handlers finish (an artifact may have appeared), one scan of the oldest blocked works,
+ *   8 per finished handler (at least 32), batched into one macrotask however many finished;
+ * - every `recheckInterval`, a sweep over all of them, in chunks of 1024 that let other work run;
+ * - `recheck()` starts such a sweep at once.
+ * Asynchronous checks count against the shared `checkConcurrency` bound; a sweep that hits it
+ * resumes when a check settles.
+ */
+export class Rechecker {
+  readonly #host: RecheckHost;
+  readonly #slots: CheckSlots;
+  readonly #interval: number;
+  readonly #list = new BlockedList();
+  #credit = 0;
+  #intervalTimer: TimerHandle = undefined;
+  #scanTimer: TimerHandle = undefined;
+  #sweepTimer: TimerHandle = undefined;
+  #sweeping = false;
+  #cursor: WorkUnit | undefined = undefined;
+
+  constructor(host: RecheckHost, slots: CheckSlots, intervalMs: number) {
+    this.#host = host;
+    this.#slots = slots;
+    this.#interval = intervalMs;
+  }
+
+  get size(): number {
+    return this.#list.size;
+  }
+
+  add(work: WorkUnit): void {
+    work.place = "blocked";
+    this.#list.append(work);
+    this.#armInterval();
+  }
+
+  /** Takes a work out (cancel, timeout); an in-flight check's answer for it will be ignored. */
+  remove(work: WorkUnit): void {
+    this.#list.remove(work);
+  }
+
+  /** A handler finished: earn credit for a scan of the oldest blocked works. */
+  finished(): void {
+    this.#credit += CREDIT_PER_FINISH;
+    if (this.#list.size > 0) this.#scheduleScan();
+  }
+
+  start(): void {
+    this.#armInterval();
+    if (this.#list.size > 0) this.#scheduleScan();
+  }
+
+  stop(): void {
+    const clock = this.#host.clock;
+    for (const t of [this.#intervalTimer, this.#scanTimer, this.#sweepTimer]) if (t !== undefined) clock.clearTimeout(t);
+    this.#intervalTimer = this.#scanTimer = this.#sweepTimer = undefined;
+    this.#sweeping = false;
+    this.#cursor = undefined;
+  }
+
+  /** Starts a sweep over every blocked work now, unless one is under way. */
+  recheck(): void {
+    if (!this.#host.isStarted() || this.#sweeping) return;
+    this.#sweeping = true;
+    this.#cursor = this.#list.head;
+    this.#continueSweep();
+  }
+
+  #armInterval(): void {
+    if (this.#intervalTimer !== undefined || !this.#host.isStarted() || this.#list.size === 0) return;
+    this.#intervalTimer = this.#host.clock.setTimeout(() => {
+      this.#intervalTimer = undefined;
+      this.recheck();
+    }, this.#interval);
+  }
+
+  #scheduleScan(): void {
+    if (this.#scanTimer !== undefined || !this.#host.isStarted()) return;
+    this.#scanTimer = this.#host.clock.setTimeout(() => {
+      this.#scanTimer = undefined;
+      const credit = Math.max(this.#credit, MIN_CREDIT);
+      this.#credit = 0;
+      this.#scan(this.#list.head, credit, false);
+      this.#host.pump();
+    }, 0);
+  }
+
+  #continueSweep(): void {
+    this.#sweepTimer = undefined;
+    if (!this.#host.isStarted()) {
+      this.#sweeping = false;
+      return;
+    }
+    const next = this.#scan(this.#cursor, SWEEP_CHUNK, true);
+    this.#host.pump();
+    if (next === undefined) {
+      this.#sweeping = false;
+      this.#cursor = undefined;
+      this.#armInterval();
+      return;
+    }
+    this.#cursor = next;
+    // Async checks saturated: the next one to settle resumes the sweep (no polling meanwhile).
+    if (this.#slots.saturated) return;
+    this.#sweepTimer = this.#host.clock.setTimeout(() => this.#continueSweep(), 0);
+  }
+
+  /** Asks up to `budget` blocked works from `from` on; returns where to continue (undefined at the end). */
+  #scan(from: WorkUnit | undefined, budget: number, sweep: boolean): WorkUnit | undefined {
+    let w = from;
+    // A sweep cursor may point at a work that left the list since; restart from the head then.
+    if (w !== undefined && w.place !== "blocked") w = this.#list.head;
+    for (let n = 0; w !== undefined && n < budget; n++) {
+      if (this.#slots.saturated) return sweep ? w : undefined;
+      const next = w.next;
+      if (!w.rechecking) this.#ask(w);
+      w = next;
+    }
+    return w;
+  }
+
+  #ask(work: WorkUnit): void {
+    const ready = this.#host.readyCheck(work);
+    let ok: unknown = true;
+    if (ready !== undefined) {
+      try {
+        ok = ready(work);
+      } catch {
+        ok = false;
+      }
+    }
+    if (isThenable(ok)) {
+      const token = work.run;
+      work.rechecking = true;
+      this.#slots.inFlight++;
+      const settle = (v: boolean): void => {
+        this.#slots.inFlight--;
+        work.rechecking = false;
+        if (v && work.run === token && work.place === "blocked") this.#unblock(work);
+        if (this.#sweeping && this.#sweepTimer === undefined) this.#sweepTimer = this.#host.clock.setTimeout(() => this.#continueSweep(), 0);
+        this.#host.pump();
+      };
+      ok.then((v) => settle(Boolean(v)), () => settle(false));
+      return;
+    }
+    if (ok) this.#unblock(work);
+  }
+
+  #unblock(work: WorkUnit): void {
+    this.#list.remove(work);
+    this.#host.unblocked(work);
+  }
+}
