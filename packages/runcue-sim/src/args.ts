@@ -1,0 +1,222 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parseRate, type RateSpec } from "runcue";
+import { DEFAULTS, type OutputMode, type SimOptions } from "./config.js";
+import { SCENARIOS } from "./scenarios/index.js";
+
+/** A mistake in the command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** What the command line asks for. */
+export type Command =
+  | { kind: "help" }
+  | { kind: "list" }
+  | { kind: "run"; options: SimOptions; seed: number | undefined };
+
+interface Flag {
+  name: string;
+  short?: string;
+  /** The value's placeholder in `--help`; none for switches. */
+  arg?: string;
+  help: string;
+  default?: string;
+}
+
+const GROUPS: readonly { title: string; flags: readonly Flag[] }[] = [
+  {
+    title: "Scenario",
+    flags: [
+      { name: "scenario", arg: "NAME", help: `scenario to run: ${SCENARIOS.map((s) => s.name).join(", ")}`, default: DEFAULTS.scenario },
+      { name: "list-scenarios", help: "list the scenarios and exit" },
+      { name: "count", short: "n", arg: "N", help: "work units to submit (items, batches or documents)", default: String(DEFAULTS.count) },
+    ],
+  },
+  {
+    title: "Simulated handlers",
+    flags: [
+      { name: "latency", short: "l", arg: "MS", help: "base handler latency in milliseconds", default: String(DEFAULTS.latencyMs) },
+      { name: "jitter", short: "j", arg: "J", help: "latency × uniform(1−J, 1+J), J in [0, 1]", default: String(DEFAULTS.jitter) },
+      { name: "outliers", arg: "P", help: "probability a request is an outlier, in [0, 1]", default: String(DEFAULTS.outliers) },
+      { name: "outlier-mult", arg: "X", help: "outlier latency multiplier", default: String(DEFAULTS.outlierMult) },
+      { name: "error-rate", short: "e", arg: "P", help: "probability a handler fails, in [0, 1]", default: String(DEFAULTS.errorRate) },
+    ],
+  },
+  {
+    title: "Limits and pacing",
+    flags: [
+      { name: "concurrent", short: "c", arg: "N", help: "concurrency of the main service (others derive from it)", default: String(DEFAULTS.concurrent) },
+      { name: "rate-limit", short: "r", arg: "RATE", help: "rate of the main service: a runcue rate (60/min, 10/s, 1000/day) or count/seconds (60/60)", default: "none" },
+      { name: "submit-rate", short: "s", arg: "N", help: "initial submissions per second", default: "all at once" },
+      { name: "duration", short: "d", arg: "SECONDS", help: "stop after this long (running work finishes)", default: "none" },
+      { name: "timeout", arg: "SECONDS", help: "stop when stalled this long (exit code 3)", default: "none" },
+      { name: "seed", arg: "N", help: "random seed: same seed, same ids, order and outcomes", default: "random, printed" },
+      { name: "virtual", help: "run on a virtual clock: simulated time, as fast as the CPU allows" },
+    ],
+  },
+  {
+    title: "Output",
+    flags: [
+      { name: "verbose", short: "v", help: "one line per event instead of the live display" },
+      { name: "no-tui", help: "plain status lines instead of the live display (the default when not a TTY)" },
+      { name: "json", help: "print only a JSON summary on stdout (with -v, the event log goes to stderr)" },
+      { name: "report", arg: "FILE.html", help: "write a self-contained HTML report with a timeline", default: "none" },
+      { name: "help", short: "h", help: "show this help and exit" },
+    ],
+  },
+];
+
+const FLAGS = GROUPS.flatMap((g) => g.flags);
+
+/** The `--help` text: every flag with its default. */
+export function helpText(): string {
+  const lines = [
+    "Usage: runcue-sim [options]",
+    "",
+    "Runs a dependency pattern through the runcue scheduler with simulated handlers: does it",
+    "finish, how long does it take, where does it stall and why.",
+  ];
+  for (const group of GROUPS) {
+    lines.push("", `${group.title}:`);
+    for (const f of group.flags) {
+      const names = `${f.short === undefined ? "    " : `-${f.short}, `}--${f.name}${f.arg === undefined ? "" : ` ${f.arg}`}`;
+      lines.push(`  ${names.padEnd(28)} ${f.help}${f.default === undefined ? "" : ` (default: ${f.default})`}`);
+    }
+  }
+  lines.push(
+    "",
+    "Exit codes: 0 all work ended (or --duration passed), 2 bad command line,",
+    "            3 stalled past --timeout, 130 interrupted (Ctrl+C).",
+    "",
+    "Examples:",
+    "  runcue-sim --scenario pipeline -n 50",
+    "  runcue-sim -r 60/min -n 10000 -e 0.02 --virtual    # how long will 10,000 calls take?",
+    "  runcue-sim --scenario fanout -e 0.1 --timeout 5    # see why it stalls",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** `--list-scenarios`: one line per scenario. */
+export function scenarioList(): string {
+  return SCENARIOS.map((s) => `  ${s.name.padEnd(15)} ${s.description}\n`).join("");
+}
+
+function invalid(flag: string, value: string, expected: string): UsageError {
+  return new UsageError(`invalid --${flag} ${JSON.stringify(value)}: expected ${expected}`);
+}
+
+function integer(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^\s*[+-]?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw invalid(flag, value, max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function decimal(flag: string, value: string, expected: string, ok: (n: number) => boolean): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !ok(n)) throw invalid(flag, value, expected);
+  return n;
+}
+
+function probability(flag: string, value: string): number {
+  return decimal(flag, value, "a probability from 0 to 1, e.g. 0.05", (n) => n >= 0 && n <= 1);
+}
+
+function positive(flag: string, value: string, unit: string): number {
+  return decimal(flag, value, `a number of ${unit} > 0`, (n) => n > 0);
+}
+
+/**
+ * `-r`: a runcue rate (`60/min`) is passed through; the old `count/seconds` form (`60/60`) becomes
+ * `{ limit: count, interval: seconds × 1000 }` exactly (the old simulator truncated `1/120` to
+ * `0/min`, so nothing ever ran).
+ */
+export function parseRateFlag(value: string): string | RateSpec {
+  const old = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?|\.\d+)\s*$/.exec(value);
+  if (old) {
+    const limit = Number(old[1]);
+    const seconds = Number(old[2]);
+    if (!Number.isSafeInteger(limit) || limit < 1 || !(seconds > 0)) {
+      throw invalid("rate-limit", value, "count/seconds with a count >= 1 and seconds > 0, e.g. 60/60");
+    }
+    return { limit, interval: Math.round(seconds * 1e6) / 1e3 };
+  }
+  try {
+    parseRate(value);
+    return value.trim();
+  } catch {
+    throw invalid("rate-limit", value, "a runcue rate such as 60/min, 10/s or 1000/day, or count/seconds such as 60/60");
+  }
+}
+
+function reportPath(value: string): string {
+  if (value.trim() === "") throw invalid("report", value, "a file path, e.g. report.html");
+  const dir = dirname(resolve(value));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid("report", value, `a file in an existing directory (${dir} does not exist)`);
+  return value;
+}
+
+/** Why `parseArgs` refused, as one line. */
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = (message.split("\n")[0] ?? message).trim();
+  const unknown = /^Unknown option '([^']+)'/.exec(first);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const positional = /^Unexpected argument '([^']+)'/.exec(first);
+  if (positional) return `unexpected argument ${JSON.stringify(positional[1])} (every setting is a flag, e.g. --count 10)`;
+  return first.replace(/\.\s*$/, "");
+}
+
+/**
+ * Reads the command line. `stdoutIsTTY` picks the live display or plain lines.
+ * @throws UsageError naming the flag and what it accepts.
+ */
+export function parseCommand(argv: readonly string[], stdoutIsTTY: boolean): Command {
+  const options = Object.fromEntries(FLAGS.map((f) => [f.name, { type: f.arg === undefined ? "boolean" : "string", ...(f.short === undefined ? {} : { short: f.short }) }])) as Record<string, { type: "string" | "boolean"; short?: string }>;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const flag = (name: string): boolean => values[name] === true;
+  if (flag("help")) return { kind: "help" };
+  if (flag("list-scenarios")) return { kind: "list" };
+
+  const result: SimOptions = {};
+  const scenario = str("scenario");
+  if (scenario !== undefined) {
+    if (!SCENARIOS.some((s) => s.name === scenario)) throw invalid("scenario", scenario, `one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
+    result.scenario = scenario;
+  }
+  const set = <K extends keyof SimOptions>(key: K, name: string, parse: (v: string) => SimOptions[K]): void => {
+    const v = str(name);
+    if (v !== undefined) result[key] = parse(v);
+  };
+  set("count", "count", (v) => integer("count", v, 1));
+  set("latencyMs", "latency", (v) => decimal("latency", v, "milliseconds >= 0, e.g. 100", (n) => n >= 0));
+  set("jitter", "jitter", (v) => probability("jitter", v));
+  set("outliers", "outliers", (v) => probability("outliers", v));
+  set("outlierMult", "outlier-mult", (v) => decimal("outlier-mult", v, "a multiplier > 0, e.g. 5", (n) => n > 0));
+  set("errorRate", "error-rate", (v) => probability("error-rate", v));
+  set("concurrent", "concurrent", (v) => integer("concurrent", v, 1));
+  set("rate", "rate-limit", parseRateFlag);
+  set("submitRate", "submit-rate", (v) => positive("submit-rate", v, "submissions per second"));
+  set("durationS", "duration", (v) => positive("duration", v, "seconds"));
+  set("timeoutS", "timeout", (v) => positive("timeout", v, "seconds"));
+  set("reportPath", "report", reportPath);
+  const seedText = str("seed");
+  const seed = seedText === undefined ? undefined : integer("seed", seedText, 0, 2 ** 32 - 1);
+  if (flag("virtual")) result.virtual = true;
+  const mode: OutputMode = flag("json") ? "json" : flag("verbose") ? "verbose" : flag("no-tui") || !stdoutIsTTY ? "plain" : "tui";
+  result.mode = mode;
+  if (mode === "json" && flag("verbose")) result.verboseToStderr = true;
+  return { kind: "run", options: result, seed };
+}

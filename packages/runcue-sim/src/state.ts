@@ -1,0 +1,293 @@
+import type { Cue, Work } from "runcue";
+import type { SimEvent } from "./events.js";
+import type { Attempt, WorkSpan } from "./timeline.js";
+
+/** Totals of one service, from its tasks' events. */
+export interface ServiceTotals {
+  name: string;
+  /** The service's rate limit as given, or null. */
+  rate: string | null;
+  started: number;
+  completed: number;
+  failed: number;
+  retried: number;
+  /** Sum of attempt durations (slot-milliseconds used). */
+  busyMs: number;
+}
+
+/** The run's counters. */
+export interface Counts {
+  submitted: number;
+  started: number;
+  completed: number;
+  skipped: number;
+  failed: number;
+  cancelled: number;
+  retries: number;
+  invalidations: number;
+}
+
+/** How long the recent-throughput window is (ETA uses it). */
+const RECENT_MS = 5000;
+/** How many events the live displays keep. */
+const RECENT_EVENTS = 12;
+
+interface Running {
+  attempt: number;
+  start: number;
+}
+
+/**
+ * Everything the simulator knows about a run, collected from the cue's events and the
+ * scenario's submissions: counters, per-service totals, the latest events and (for the HTML
+ * report) every attempt. Times are milliseconds since the run started, on the run's clock.
+ */
+export class SimState {
+  readonly counts: Counts = { submitted: 0, started: 0, completed: 0, skipped: 0, failed: 0, cancelled: 0, retries: 0, invalidations: 0 };
+  readonly recent: SimEvent[] = [];
+  readonly attempts: Attempt[] = [];
+  readonly #spans = new Map<string, WorkSpan>();
+  readonly #works = new Map<string, { task: string; label: string }>();
+  readonly #taskService = new Map<string, string>();
+  readonly #services = new Map<string, ServiceTotals>();
+  readonly #running = new Map<string, Running>();
+  readonly #finishes: number[] = [];
+  #finishHead = 0;
+  readonly #listeners: ((event: SimEvent) => void)[] = [];
+  readonly #progressListeners: ((at: number) => void)[] = [];
+  readonly #now: () => number;
+  readonly #keepTimeline: boolean;
+  #planned = 0;
+  #explain: ((work: Work) => string | undefined) | undefined = undefined;
+  lastProgressAt = 0;
+
+  /** @param now the run's elapsed time in ms. @param keepTimeline record every attempt (for the report). */
+  constructor(now: () => number, keepTimeline: boolean) {
+    this.#now = now;
+    this.#keepTimeline = keepTimeline;
+  }
+
+  /** Calls `listener` for every event (the verbose log). */
+  onEvent(listener: (event: SimEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Calls `listener` whenever a work starts or finishes (stall detection). */
+  onProgress(listener: (at: number) => void): void {
+    this.#progressListeners.push(listener);
+  }
+
+  /** Subscribes to the cue's events; returns a function that unsubscribes. */
+  attach(cue: Cue): () => void {
+    const off = [
+      cue.onStart((w) => this.#started(w)),
+      cue.onComplete((w, result, ms) => this.#completed(w, result, ms)),
+      cue.onFailure((w, error) => this.#failed(w, error)),
+      cue.onSkip((w) => this.#skipped(w)),
+      cue.onRetry((w, error, delay) => this.#retried(w, error, delay)),
+    ];
+    return () => off.forEach((f) => f());
+  }
+
+  /** Remembers which service a task runs through (the first one, if several). */
+  taskUses(task: string, services: readonly string[]): void {
+    const first = services[0];
+    if (first !== undefined) this.#taskService.set(task, first);
+  }
+
+  /** Adds a service row. */
+  addService(name: string, rate: string | null): void {
+    this.#services.set(name, { name, rate, started: 0, completed: 0, failed: 0, retried: 0, busyMs: 0 });
+  }
+
+  get services(): ServiceTotals[] {
+    return [...this.#services.values()];
+  }
+
+  /** Adjusts how many works the run expects. */
+  plan(delta: number): void {
+    this.#planned += delta;
+  }
+
+  /** Works expected in all: the scenario's plan, or what was submitted if more. */
+  get expected(): number {
+    return Math.max(this.#planned, this.counts.submitted);
+  }
+
+  /** Works that ended: completed, skipped, failed or cancelled. */
+  get done(): number {
+    const c = this.counts;
+    return c.completed + c.skipped + c.failed + c.cancelled;
+  }
+
+  /** True when `id` was already submitted (a dedupe key joined it). */
+  knows(id: string): boolean {
+    return this.#works.has(id);
+  }
+
+  /** Records a submission made by the scenario. */
+  queued(id: string, task: string, label: string): void {
+    this.#works.set(id, { task, label });
+    this.counts.submitted++;
+    const at = this.#now();
+    if (this.#keepTimeline) this.#spans.set(id, { id, task, submitted: at, ended: undefined, skipped: false });
+    this.#emit({ at, kind: "queued", task, id, details: label });
+  }
+
+  /** Records that work `by` invalidated `artifact`. */
+  invalidated(by: Work, artifact: string): void {
+    this.counts.invalidations++;
+    this.#emit({ at: this.#now(), kind: "invalidated", task: by.task, id: by.id, details: `${artifact} (${this.labelOf(by.id)})` });
+  }
+
+  /** Sets the scenario's explanation of not-ready work. */
+  explainWith(fn: (work: Work) => string | undefined): void {
+    this.#explain = fn;
+  }
+
+  /** What a not-ready work waits for, in the scenario's terms, if it says. */
+  explain(work: Work): string | undefined {
+    try {
+      return this.#explain?.(work);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The label a work was submitted with. */
+  labelOf(id: string): string {
+    return this.#works.get(id)?.label ?? "";
+  }
+
+  /**
+   * Marks works still running as cancelled (after `stop({ timeout })` abandoned them: runcue
+   * emits no event for that).
+   */
+  cancelRunning(): void {
+    const at = this.#now();
+    for (const [id, run] of this.#running) {
+      this.counts.cancelled++;
+      this.#endAttempt(id, "", at, "cancelled", run);
+      this.#emit({ at, kind: "cancelled", task: this.#taskOf(id), id, details: "abandoned at stop" });
+    }
+    this.#running.clear();
+  }
+
+  /** Works ended per second over the last few seconds. */
+  recentThroughput(): number {
+    const now = this.#now();
+    const from = now - RECENT_MS;
+    while (this.#finishHead < this.#finishes.length && (this.#finishes[this.#finishHead] as number) < from) this.#finishHead++;
+    if (this.#finishHead > 4096) {
+      this.#finishes.splice(0, this.#finishHead);
+      this.#finishHead = 0;
+    }
+    const window = Math.min(RECENT_MS, now);
+    return window <= 0 ? 0 : ((this.#finishes.length - this.#finishHead) * 1000) / window;
+  }
+
+  /** Every work's submit and end times (only when the timeline is kept). */
+  spans(): WorkSpan[] {
+    return [...this.#spans.values()];
+  }
+
+  #taskOf(id: string): string {
+    return this.#works.get(id)?.task ?? "";
+  }
+
+  #service(task: string): ServiceTotals | undefined {
+    const name = this.#taskService.get(task);
+    return name === undefined ? undefined : this.#services.get(name);
+  }
+
+  #emit(event: SimEvent): void {
+    this.recent.push(event);
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+    for (const l of this.#listeners) l(event);
+  }
+
+  #progress(at: number): void {
+    this.lastProgressAt = at;
+    for (const l of this.#progressListeners) l(at);
+  }
+
+  #finished(at: number): void {
+    this.#finishes.push(at);
+    this.#progress(at);
+  }
+
+  #started(w: Work): void {
+    const at = this.#now();
+    this.counts.started++;
+    const service = this.#service(w.task);
+    if (service) service.started++;
+    this.#running.set(w.id, { attempt: w.attempt, start: at });
+    this.#progress(at);
+    this.#emit({ at, kind: "started", task: w.task, id: w.id, details: this.labelOf(w.id) + (w.attempt > 1 ? ` (attempt ${w.attempt})` : "") });
+  }
+
+  #completed(w: Work, result: unknown, ms: number): void {
+    const at = this.#now();
+    this.counts.completed++;
+    const service = this.#service(w.task);
+    if (service) service.completed++;
+    this.#endAttempt(w.id, w.task, at, "completed");
+    this.#endSpan(w.id, at, false);
+    this.#finished(at);
+    this.#emit({ at, kind: "completed", task: w.task, id: w.id, details: `${Math.round(ms)}ms${describeResult(result)}` });
+  }
+
+  #failed(w: Work, error: Error): void {
+    const at = this.#now();
+    this.counts.failed++;
+    const service = this.#service(w.task);
+    if (service) service.failed++;
+    this.#endAttempt(w.id, w.task, at, "failed");
+    this.#endSpan(w.id, at, false);
+    this.#finished(at);
+    this.#emit({ at, kind: "failed", task: w.task, id: w.id, details: error.message });
+  }
+
+  #skipped(w: Work): void {
+    const at = this.#now();
+    this.counts.skipped++;
+    this.#endSpan(w.id, at, true);
+    this.#finished(at);
+    this.#emit({ at, kind: "skipped", task: w.task, id: w.id, details: `${this.labelOf(w.id)} is up to date` });
+  }
+
+  #retried(w: Work, error: Error, delay: number): void {
+    const at = this.#now();
+    this.counts.retries++;
+    const service = this.#service(w.task);
+    if (service) service.retried++;
+    this.#endAttempt(w.id, w.task, at, "retried");
+    this.#progress(at);
+    this.#emit({ at, kind: "retried", task: w.task, id: w.id, details: `attempt ${w.attempt} in ${Math.round(delay)}ms after: ${error.message}` });
+  }
+
+  #endAttempt(id: string, task: string, at: number, outcome: Attempt["outcome"], known?: Running): void {
+    const run = known ?? this.#running.get(id);
+    if (run === undefined) return;
+    this.#running.delete(id);
+    const name = task === "" ? this.#taskOf(id) : task;
+    const service = this.#service(name);
+    if (service) service.busyMs += at - run.start;
+    if (!this.#keepTimeline) return;
+    this.attempts.push({ id, task: name, label: this.labelOf(id), service: service?.name ?? "(none)", attempt: run.attempt, start: run.start, end: at, outcome });
+  }
+
+  #endSpan(id: string, at: number, skipped: boolean): void {
+    const span = this.#spans.get(id);
+    if (span === undefined) return;
+    span.ended = at;
+    span.skipped = skipped;
+  }
+}
+
+/** ` [outlier] note` from a handler's result, when it has those fields. */
+function describeResult(result: unknown): string {
+  if (typeof result !== "object" || result === null) return "";
+  const r = result as { outlier?: unknown; note?: unknown };
+  return (r.outlier === true ? " [outlier]" : "") + (typeof r.note === "string" ? ` ${r.note}` : "");
+}
