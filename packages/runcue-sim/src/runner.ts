@@ -153,6 +153,7 @@ function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, elapsedMs: n
   const recent = state.recentThroughput();
   const remaining = state.expected - state.done;
   const c = state.counts;
+  const stall = watch.current();
   return {
     elapsedMs,
     queue: {
@@ -171,7 +172,8 @@ function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, elapsedMs: n
     progress: state.expected === 0 ? 1 : state.done / state.expected,
     throughput: seconds > 0 ? c.completed / seconds : 0,
     recentThroughput: recent,
-    etaMs: remaining <= 0 ? 0 : recent > 0 ? (remaining / recent) * 1000 : undefined,
+    // Blocked work gives no ETA: it may never end.
+    etaMs: remaining <= 0 ? 0 : recent > 0 && stall?.kind !== "blocked" ? (remaining / recent) * 1000 : undefined,
     services: status.services.map((s) => {
       const t = totals.get(s.name);
       const window = s.rates[0];
@@ -186,7 +188,7 @@ function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, elapsedMs: n
       };
     }),
     recent: state.recent,
-    stall: watch.current(),
+    stall,
   };
 }
 

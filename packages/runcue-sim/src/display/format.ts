@@ -96,5 +96,6 @@ export function eventLine(e: SimEvent, c: Colors, width = Infinity): string {
   const color = eventColor(e.kind, c);
   const head = `${clockTime(e.at)} ${SYMBOLS[e.kind]} ${e.kind.padEnd(11)} ${`[${e.task}]`.padEnd(16)} ${e.id.padStart(6)} `;
   const line = head + truncate(e.details, width - head.length);
-  return `${c.dim(line.slice(0, 12))}${color(line.slice(12, 14 + e.kind.length))}${line.slice(14 + e.kind.length)}`;
+  const end = 15 + e.kind.length; // after `HH:MM:SS.mmm ▶ started`
+  return `${c.dim(line.slice(0, 12))}${color(line.slice(12, end))}${line.slice(end)}`;
 }

@@ -1,4 +1,4 @@
-import { clearScreenDown, cursorTo, moveCursor } from "node:readline";
+import { clearLine, cursorTo, moveCursor } from "node:readline";
 import type { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import type { Output } from "./display.js";
@@ -12,9 +12,11 @@ export interface FrameWriter {
 }
 
 /**
- * A frame writer over Node's own terminal helpers (`node:readline` cursorTo, moveCursor,
- * clearScreenDown): it moves up over the last frame, clears, and writes the new one. Lines are
- * cut to the terminal width so wrapping never throws the line count off.
+ * A frame writer over Node's own terminal helpers (`node:readline` moveCursor, cursorTo,
+ * clearLine): it moves up over the last frame and overwrites it line by line, clearing what is
+ * left of each line and any lines the new frame no longer has. It never erases the whole
+ * display (tmux and some terminals push an erased screen into their scrollback). Lines are cut
+ * to the terminal's width and the frame to its height, so the cursor can always get back up.
  */
 export function createFrameWriter(out: Output): FrameWriter {
   const stream = out as unknown as Writable;
@@ -22,11 +24,22 @@ export function createFrameWriter(out: Output): FrameWriter {
   return {
     render(frame) {
       const width = out.columns ?? 100;
-      const rows = frame.split("\n").map((l) => cut(l, width));
+      const height = Math.max(3, (out.rows ?? Infinity) - 1);
+      let rows = frame.split("\n").map((l) => cut(l, width));
+      if (rows.length > height) rows = [...rows.slice(0, height - 1), "…"];
       if (lines > 0) moveCursor(stream, 0, -lines);
       cursorTo(stream, 0);
-      clearScreenDown(stream);
-      out.write(`${rows.join("\n")}\n`);
+      for (const row of rows) {
+        out.write(row);
+        clearLine(stream, 1);
+        out.write("\n");
+      }
+      const extra = lines - rows.length;
+      for (let i = 0; i < extra; i++) {
+        clearLine(stream, 0);
+        out.write("\n");
+      }
+      if (extra > 0) moveCursor(stream, 0, -extra);
       lines = rows.length;
     },
     done() {
@@ -37,8 +50,7 @@ export function createFrameWriter(out: Output): FrameWriter {
 
 /** A line no wider than `width` visible characters; a styled line too wide loses its colours. */
 function cut(line: string, width: number): string {
-  const plain = stripVTControlCharacters(line);
-  const chars = [...plain];
+  const chars = [...stripVTControlCharacters(line)];
   if (chars.length < width) return line;
-  return chars.slice(0, Math.max(0, width - 2)).join("") + "…";
+  return `${chars.slice(0, Math.max(0, width - 2)).join("")}…`;
 }

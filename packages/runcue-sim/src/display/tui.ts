@@ -18,6 +18,7 @@ export class TuiDisplay implements Display {
   readonly #ctx: DisplayContext;
   readonly #c: Colors;
   readonly #frame: FrameWriter;
+  #stopText = "";
 
   constructor(ctx: DisplayContext) {
     this.#ctx = ctx;
@@ -30,14 +31,14 @@ export class TuiDisplay implements Display {
   }
 
   stopStalled(report: StallReport, why: StallStop): void {
-    this.#frame.done();
-    this.#ctx.out.write(stopStalledText(report, why, this.#ctx.config, this.#c, this.#ctx.out.columns ?? 100));
+    // Said below the last frame, with the summary.
+    this.#stopText = stopStalledText(report, why, this.#ctx.config, this.#c, this.#ctx.out.columns ?? 100);
   }
 
   end(summary: Summary, last: Snapshot): void {
     this.#frame.render(this.render(last, false));
     this.#frame.done();
-    this.#ctx.out.write(`\n${summaryText(summary, this.#c)}`);
+    this.#ctx.out.write(`\n${this.#stopText === "" ? "" : `${this.#stopText}\n`}${summaryText(summary, this.#c)}`);
   }
 
   /** The frame for `s`, as lines of text no wider than the terminal. */
