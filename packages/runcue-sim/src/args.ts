@@ -168,6 +168,11 @@ function describeParseError(error: unknown): string {
   const first = (message.split("\n")[0] ?? message).trim();
   const unknown = /^Unknown option '([^']+)'/.exec(first);
   if (unknown) return `unknown option ${unknown[1]}`;
+  const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(first);
+  if (ambiguous) {
+    const name = FLAGS.find((f) => `-${f.short ?? ""}` === ambiguous[1] || `--${f.name}` === ambiguous[1])?.name ?? ambiguous[1];
+    return `option ${ambiguous[1]} got a value starting with "-": write it as --${name}=VALUE`;
+  }
   const positional = /^Unexpected argument '([^']+)'/.exec(first);
   if (positional) return `unexpected argument ${JSON.stringify(positional[1])} (every setting is a flag, e.g. --count 10)`;
   return first.replace(/\.\s*$/, "");

@@ -63,7 +63,7 @@ export class PlainDisplay implements Display {
   stall(report: StallReport, repeat: boolean): void {
     // A wait for a known moment is said once; on the virtual clock such waits pass in no time.
     if (report.kind === "waiting" && (repeat || this.#ctx.config.virtual)) return;
-    this.#print(stallText(report, repeat, this.#c, 5, this.#ctx.out.columns ?? 120));
+    this.#print(stallText(report, repeat, this.#c, 5, this.#width()));
   }
 
   resume(report: StallReport): void {
@@ -72,13 +72,18 @@ export class PlainDisplay implements Display {
   }
 
   stopStalled(report: StallReport, why: StallStop): void {
-    this.#print(stopStalledText(report, why, this.#ctx.config, this.#c, this.#ctx.out.columns ?? 120));
+    this.#print(stopStalledText(report, why, this.#ctx.config, this.#c, this.#width()));
   }
 
   end(summary: Summary, last: Snapshot): void {
     this.#lastAt = -Infinity;
     this.#status(last);
     this.#print(`\n${summaryText(summary, this.#c)}`);
+  }
+
+  /** Lines fit the terminal; in a pipe or a log they are never cut. */
+  #width(): number {
+    return this.#tty ? (this.#ctx.out.columns ?? 120) : Infinity;
   }
 
   /** Writes whole lines, ending the rewritten status line first. */

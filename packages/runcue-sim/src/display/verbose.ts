@@ -31,7 +31,7 @@ export class VerboseDisplay implements Display {
   stall(report: StallReport, repeat: boolean): void {
     // A wait for a known moment is said once; on the virtual clock such waits pass in no time.
     if (report.kind === "waiting" && (repeat || this.#ctx.config.virtual)) return;
-    this.#ctx.out.write(stallText(report, repeat, this.#c, 5, 160));
+    this.#ctx.out.write(stallText(report, repeat, this.#c, 5, this.#width()));
   }
 
   resume(report: StallReport): void {
@@ -40,7 +40,12 @@ export class VerboseDisplay implements Display {
   }
 
   stopStalled(report: StallReport, why: StallStop): void {
-    this.#ctx.out.write(stopStalledText(report, why, this.#ctx.config, this.#c, 160));
+    this.#ctx.out.write(stopStalledText(report, why, this.#ctx.config, this.#c, this.#width()));
+  }
+
+  /** Lines fit the terminal; in a pipe or a log they are never cut. */
+  #width(): number {
+    return this.#ctx.out.isTTY === true ? (this.#ctx.out.columns ?? 120) : Infinity;
   }
 
   end(summary: Summary): void {
