@@ -1,0 +1,119 @@
+import { stripVTControlCharacters } from "node:util";
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../src/config.js";
+import { clockTime, colorsFor, eventLine, humanDuration } from "../src/display/format.js";
+import { PlainDisplay, statusLine } from "../src/display/plain.js";
+import { TuiDisplay } from "../src/display/tui.js";
+import { singleQueue } from "../src/scenarios/single-queue.js";
+import type { Snapshot } from "../src/snapshot.js";
+import type { StallReport } from "../src/stall.js";
+import { Capture } from "./helpers.js";
+
+const config = resolveConfig({ seed: 7, rate: "60/min" });
+
+function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  return {
+    elapsedMs: 12_345,
+    queue: { queued: 40, waiting: 2, running: 5, retrying: 1, completed: 50, skipped: 3, failed: 4, cancelled: 0 },
+    submitted: 105,
+    expected: 120,
+    done: 57,
+    progress: 57 / 120,
+    throughput: 4.05,
+    recentThroughput: 5,
+    etaMs: 12_600,
+    services: [
+      { name: "api", active: 5, concurrent: 5, rate: { used: 42, limit: 60, intervalMs: 60_000 }, completed: 50, failed: 4, throughput: 4.4 },
+      { name: "local", active: 0, concurrent: Infinity, rate: undefined, completed: 3, failed: 0, throughput: 0.2 },
+    ],
+    recent: [
+      { at: 12_001, kind: "completed", task: "work", id: "48", details: "103ms" },
+      { at: 12_100, kind: "failed", task: "work", id: "49", details: "Simulated error" },
+    ],
+    stall: undefined,
+    ...overrides,
+  };
+}
+
+const stall: StallReport = {
+  since: 10_000,
+  stalledFor: 2_345,
+  total: 6,
+  byReason: { not_ready: 2, service_full: 4 },
+  items: [
+    { id: "37", task: "aggregate", label: "batch_0005", reason: "not_ready", details: "waiting for part 3 of batch_0005; part 3 failed: Simulated error", count: 1 },
+    { id: "41", task: "process", label: "batch_0006/1", reason: "service_full", details: "Service 'processor' at capacity (5/5)", count: 4 },
+  ],
+  kind: "blocked",
+  nextInMs: undefined,
+  deadlocked: false,
+};
+
+describe("formatting", () => {
+  it("writes times as HH:MM:SS.mmm since the start", () => {
+    expect(clockTime(0)).toBe("00:00:00.000");
+    expect(clockTime(3_723_004.6)).toBe("01:02:03.004");
+  });
+
+  it("writes durations for people", () => {
+    expect(humanDuration(850)).toBe("850ms");
+    expect(humanDuration(1234)).toBe("1.23s");
+    expect(humanDuration(245_000)).toBe("4m 05s");
+    expect(humanDuration(9_961_000)).toBe("2h 46m 01s");
+  });
+
+  it("writes an event line as `HH:MM:SS.mmm symbol event [task] id details`", () => {
+    const c = colorsFor({ isTTY: false });
+    expect(eventLine({ at: 1500, kind: "started", task: "transform", id: "12", details: "item_0004" }, c))
+      .toBe("00:00:01.500 ▶ started     [transform]          12 item_0004");
+    expect(eventLine({ at: 1500, kind: "invalidated", task: "check", id: "9", details: "api_003 (doc_001)" }, c)).toMatch(/^00:00:01\.500 ⟳ invalidated \[check\]/);
+  });
+});
+
+describe("plain mode", () => {
+  it("shows `[done/submitted] Q:.. R:.. ✓:.. ✗:.. (pct%) thr/s` with extras only when non-zero", () => {
+    expect(statusLine(snapshot())).toBe("[57/105] Q:40 R:5 ✓:50 ✗:4 ↷:3 ⟳:1 W:2 (47%) 4.05/s");
+    const quiet = snapshot({ queue: { queued: 0, waiting: 0, running: 0, retrying: 0, completed: 10, skipped: 0, failed: 0, cancelled: 0 }, done: 10, submitted: 10, progress: 1, throughput: 20 });
+    expect(statusLine(quiet)).toBe("[10/10] Q:0 R:0 ✓:10 ✗:0 (100%) 20.0/s");
+  });
+
+  it("prints a status line at most twice a second", () => {
+    const out = new Capture();
+    const display = new PlainDisplay({ config, scenario: singleQueue, out });
+    let n = 0;
+    const next = (): Snapshot => snapshot({ done: ++n });
+    for (let i = 0; i < 50; i++) display.tick(next);
+    expect(out.text.split("\n").filter((l) => l.startsWith("["))).toHaveLength(1);
+  });
+});
+
+describe("live display", () => {
+  const out = Object.assign(new Capture(), { isTTY: true, columns: 120, rows: 50 });
+  const tui = new TuiDisplay({ config, scenario: singleQueue, out });
+
+  it("shows queue counts, progress with ETA, services with utilisation, slots and rate window, events and config", () => {
+    const frame = stripVTControlCharacters(tui.render(snapshot()));
+    expect(frame).toMatch(/queued 40 {2}waiting 2 {2}running 5 {2}retrying 1 {2}✓ completed 50 {2}↷ skipped 3 {2}✗ failed 4/);
+    expect(frame).toMatch(/47% {2}57\/120 {2}4\.05\/s {2}ETA 12\.6s/);
+    expect(frame).toMatch(/api +██████████ +5\/5 +42\/60 per min +✓ 50 +✗ 4 +4\.40\/s/);
+    expect(frame).toMatch(/local +░{10} +0\/∞ +no rate limit/);
+    expect(frame).toContain("00:00:12.100 ✗ failed      [work]               49 Simulated error");
+    expect(frame).toContain("latency 100ms ±20% · errors 0% · concurrent 5 · rate 60/min · Ctrl+C to stop");
+    expect(frame).not.toContain("Blocked");
+    for (const line of frame.split("\n")) expect([...line].length).toBeLessThanOrEqual(120);
+  });
+
+  it("adds the blocked panel with each reason while stalled", () => {
+    const frame = stripVTControlCharacters(tui.render(snapshot({ stall })));
+    expect(frame).toContain("Blocked: stalled 2.35s, 6 pending (not_ready 2, service_full 4)");
+    expect(frame).toContain("aggregate #37 batch_0005: not_ready - waiting for part 3 of batch_0005; part 3 failed: Simulated error");
+    expect(frame).toContain("process #41 batch_0006/1 and 3 more like it: service_full - Service 'processor' at capacity (5/5)");
+    expect(frame).toContain("... and 1 more");
+  });
+
+  it("calls a wait on a rate window waiting, with when the next start is", () => {
+    const waiting: StallReport = { ...stall, byReason: { rate_limited: 6 }, kind: "waiting", nextInMs: 41_000, items: [{ ...stall.items[1]!, reason: "rate_limited", count: 6 }] };
+    const frame = stripVTControlCharacters(tui.render(snapshot({ stall: waiting })));
+    expect(frame).toContain("Waiting: nothing can start for 41.0s, 6 pending (rate_limited 6)");
+  });
+});
