@@ -96,12 +96,12 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
     afterMs: config.stallAfterMs,
     timeoutMs: config.timeoutS === undefined ? undefined : config.timeoutS * 1000,
     repeatMs: STALL_REPEAT_MS,
-    onStall: (report, repeat) => {
-      display.stall?.(report, repeat);
+    onStall: (stall, repeat) => {
+      display.stall?.(stall, repeat);
       // On virtual time a stall that nothing can end would spin forever: stop it.
-      if (virtual !== undefined && config.timeoutS === undefined && report.deadlocked) stopStalled(report, "deadlock");
+      if (virtual !== undefined && config.timeoutS === undefined && stall.deadlocked) stopStalled(stall.report(), "deadlock");
     },
-    onResume: (report) => display.resume?.(report),
+    onResume: (kind) => display.resume?.(kind),
     onTimeout: (report) => stopStalled(report, "timeout"),
   });
 

@@ -26,9 +26,9 @@ export interface StallReport {
   /** The most telling pending works (not-ready first), alike ones grouped, at most {@link REPORT_ITEMS}. */
   items: BlockedItem[];
   /**
-   * `waiting` when every pending work waits for a known moment (a rate window, a retry or
-   * submit delay): it will go on by itself. `blocked` when some work is not ready (or the cue
-   * is stopped): only another work's artifact can free it.
+   * `waiting` when some pending work waits for a known moment (a rate window, a retry or a
+   * submit delay): the run goes on by itself then (not-ready work may be waiting behind it).
+   * `blocked` when nothing does: only not-ready work (or a stopped cue) is left.
    */
   kind: "waiting" | "blocked";
   /** With `waiting`: how long until the first blocker ends, where known. */
@@ -43,10 +43,28 @@ export interface StallReport {
 /** How many blocked works a report keeps. */
 export const REPORT_ITEMS = 10;
 
-/** The order reasons are listed in: the ones that explain a stall first. */
-const REASON_RANK: Record<BlockReason, number> = {
-  not_ready: 0, rate_limited: 1, retry_wait: 2, delayed: 3, service_full: 4, queued: 5, stopped: 6,
+/** The order reasons are listed in when work is blocked: not-ready work explains it. */
+const BLOCKED_RANK: Record<BlockReason, number> = {
+  not_ready: 0, stopped: 1, rate_limited: 2, retry_wait: 3, delayed: 4, service_full: 5, queued: 6,
 };
+
+/** The order when work waits for a known moment: what everything waits behind comes first. */
+const WAITING_RANK: Record<BlockReason, number> = {
+  rate_limited: 0, retry_wait: 1, delayed: 2, not_ready: 3, service_full: 4, queued: 5, stopped: 6,
+};
+
+/** Whether a stall goes on by itself (`waiting`) or needs something that may never come (`blocked`). */
+export type StallKind = StallReport["kind"];
+
+/**
+ * A stall as the watch announces it: its kind, known cheaply from `status()`, and the full
+ * report, built (from `debugBlocked()`, O(pending)) only if someone asks.
+ */
+export interface Stall {
+  kind: StallKind;
+  deadlocked: boolean;
+  report(): StallReport;
+}
 
 /** Options of {@link StallWatch}. */
 export interface StallWatchOptions {
@@ -56,9 +74,9 @@ export interface StallWatchOptions {
   timeoutMs: number | undefined;
   /** Repeat `onStall` this often while the stall lasts. */
   repeatMs: number;
-  onStall(report: StallReport, repeat: boolean): void;
-  /** Work started or finished again after the stall `report` described. */
-  onResume(report: StallReport): void;
+  onStall(stall: Stall, repeat: boolean): void;
+  /** Work started or finished again after a stall of this kind. */
+  onResume(kind: StallKind): void;
   onTimeout(report: StallReport): void;
 }
 
@@ -80,7 +98,7 @@ export class StallWatch {
   #timeoutTimer: TimerHandle = undefined;
   #repeatTimer: TimerHandle = undefined;
   #stalled = false;
-  #last: StallReport | undefined = undefined;
+  #lastKind: StallKind = "blocked";
   #running = false;
 
   constructor(cue: Cue, state: SimState, startAt: number, options: StallWatchOptions) {
@@ -142,17 +160,36 @@ export class StallWatch {
         ...(b.until === undefined ? {} : { inMs: Math.max(0, b.until - now) }),
       });
     }
+    const nextInMs = Number.isFinite(next) ? Math.max(0, next) : undefined;
+    const { kind, deadlocked } = this.#classify();
+    const rank = kind === "waiting" ? WAITING_RANK : BLOCKED_RANK;
     const items = [...groups.values()]
       .map((item, i) => ({ item, i }))
-      .sort((x, y) => REASON_RANK[x.item.reason] - REASON_RANK[y.item.reason] || x.i - y.i)
+      .sort((x, y) => rank[x.item.reason] - rank[y.item.reason] || x.i - y.i)
       .slice(0, REPORT_ITEMS)
       .map(({ item }) => item);
-    const status = this.#cue.status();
-    const deadlocked = status.running === 0 && status.queued === 0 && status.checking === 0 && status.delayed === 0 && status.blocked > 0;
     const since = this.#state.lastProgressAt;
-    const kind = byReason.not_ready === undefined && byReason.stopped === undefined ? "waiting" : "blocked";
-    const nextInMs = Number.isFinite(next) ? Math.max(0, next) : undefined;
     return { since, stalledFor: now - this.#startAt - since, total: blocked.length, byReason, items, kind, nextInMs, deadlocked };
+  }
+
+  /**
+   * Waiting when some work waits for a known moment: a retry or submit delay, or queued work
+   * behind a full rate window or a pushback pause. Deadlocked when only not-ready work is left.
+   */
+  #classify(): { kind: StallKind; deadlocked: boolean } {
+    const st = this.#cue.status();
+    const timed = st.delayed > 0 || (st.queued > 0 && st.services.some((s) => s.pausedUntil > 0 || s.rates.some((r) => r.used >= r.limit)));
+    return {
+      kind: timed && st.started ? "waiting" : "blocked",
+      deadlocked: st.running === 0 && st.queued === 0 && st.checking === 0 && st.delayed === 0 && st.blocked > 0,
+    };
+  }
+
+  #announce(repeat: boolean): void {
+    const { kind, deadlocked } = this.#classify();
+    this.#lastKind = kind;
+    let report: StallReport | undefined;
+    this.#options.onStall({ kind, deadlocked, report: () => (report ??= this.report()) }, repeat);
   }
 
   /** runcue's reason, or the scenario's account of what a not-ready work waits for. */
@@ -170,7 +207,7 @@ export class StallWatch {
     if (!this.#stalled) return; // the pending check re-arms itself lazily
     this.#stalled = false;
     this.#clearAll();
-    if (this.#last !== undefined) this.#options.onResume(this.#last);
+    this.#options.onResume(this.#lastKind);
     this.#armCheck(at + this.#detectMs);
   }
 
@@ -197,8 +234,7 @@ export class StallWatch {
       return;
     }
     this.#stalled = true;
-    this.#last = this.report();
-    this.#options.onStall(this.#last, false);
+    this.#announce(false);
     if (!this.#stalled || !this.#running) return; // the listener stopped the run
     const timeoutMs = this.#options.timeoutMs;
     if (timeoutMs !== undefined) {
@@ -214,8 +250,7 @@ export class StallWatch {
     this.#repeatTimer = this.#clock.setTimeout(() => {
       this.#repeatTimer = undefined;
       if (!this.#stalled || !this.#running) return;
-      this.#last = this.report();
-      this.#options.onStall(this.#last, true);
+      this.#announce(true);
       this.#armRepeat();
     }, this.#options.repeatMs);
   }

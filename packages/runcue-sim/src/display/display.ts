@@ -2,7 +2,7 @@ import type { SimConfig } from "../config.js";
 import type { SimEvent } from "../events.js";
 import type { Scenario } from "../scenarios/scenario.js";
 import type { Snapshot } from "../snapshot.js";
-import type { StallReport } from "../stall.js";
+import type { Stall, StallKind, StallReport } from "../stall.js";
 import type { Summary } from "../summary.js";
 
 /** Where a display writes: stdout or stderr, or a test's buffer. */
@@ -32,8 +32,8 @@ export interface Display {
   event?(event: SimEvent): void;
   /** `snapshot` is only built when called, so displays that skip ticks cost nothing. */
   tick?(snapshot: () => Snapshot): void;
-  stall?(report: StallReport, repeat: boolean): void;
-  resume?(report: StallReport): void;
+  stall?(stall: Stall, repeat: boolean): void;
+  resume?(kind: StallKind): void;
   stopStalled?(report: StallReport, why: StallStop): void;
   end(summary: Summary, last: Snapshot): void;
 }
@@ -49,8 +49,8 @@ export class MultiDisplay implements Display {
   begin(): void { for (const d of this.#displays) d.begin?.(); }
   event(event: SimEvent): void { for (const d of this.#displays) d.event?.(event); }
   tick(snapshot: () => Snapshot): void { for (const d of this.#displays) d.tick?.(snapshot); }
-  stall(report: StallReport, repeat: boolean): void { for (const d of this.#displays) d.stall?.(report, repeat); }
-  resume(report: StallReport): void { for (const d of this.#displays) d.resume?.(report); }
+  stall(stall: Stall, repeat: boolean): void { for (const d of this.#displays) d.stall?.(stall, repeat); }
+  resume(kind: StallKind): void { for (const d of this.#displays) d.resume?.(kind); }
   stopStalled(report: StallReport, why: StallStop): void { for (const d of this.#displays) d.stopStalled?.(report, why); }
   end(summary: Summary, last: Snapshot): void { for (const d of this.#displays) d.end(summary, last); }
 }

@@ -1,5 +1,5 @@
 import type { Snapshot } from "../snapshot.js";
-import type { StallReport } from "../stall.js";
+import type { Stall, StallKind, StallReport } from "../stall.js";
 import type { Summary } from "../summary.js";
 import { type Display, type DisplayContext, type StallStop } from "./display.js";
 import { colorsFor, perSecond, percent, type Colors } from "./format.js";
@@ -60,14 +60,15 @@ export class PlainDisplay implements Display {
     this.#lastCounts = counts;
   }
 
-  stall(report: StallReport, repeat: boolean): void {
+  stall(stall: Stall, repeat: boolean): void {
     // A wait for a known moment is said once; on the virtual clock such waits pass in no time.
-    if (report.kind === "waiting" && (repeat || this.#ctx.config.virtual)) return;
+    if (stall.kind === "waiting" && (repeat || this.#ctx.config.virtual)) return;
+    const report = stall.report();
     this.#print(stallText(report, repeat, this.#c, 5, this.#width()));
   }
 
-  resume(report: StallReport): void {
-    if (report.kind === "waiting") return;
+  resume(kind: StallKind): void {
+    if (kind === "waiting") return;
     this.#print(`${this.#c.green("▶  Progress again")}\n`);
   }
 

@@ -116,8 +116,10 @@ function summaryTable(s: Summary): string {
 
 function stallSection(s: Summary): string {
   if (s.stall === null) return "";
-  const items = s.stall.items.map((i) => `<li><b>${esc(i.task)} #${esc(i.id)}</b> ${esc(i.label)}: <i>${esc(i.reason)}</i> — ${esc(i.details)}</li>`).join("");
-  return `<h2>Why it stalled</h2><p>${s.stall.total} works pending, nothing started or finished for ${esc(humanDuration(s.stall.stalledFor))}.</p><ul>${items}</ul>`;
+  const items = s.stall.items.map((i) => `<li><b>${esc(i.task)} #${esc(i.id)}</b> ${esc(i.label)}${i.count > 1 ? ` and ${i.count - 1} more like it` : ""}: <i>${esc(i.reason)}</i> — ${esc(i.details)}</li>`).join("");
+  const reasons = Object.entries(s.stall.byReason).map(([reason, n]) => `${esc(reason)} ${n}`).join(", ");
+  const wait = s.stall.kind === "waiting" && s.stall.nextInMs !== undefined ? ` The next start was ${esc(humanDuration(s.stall.nextInMs))} away.` : "";
+  return `<h2>Why it stalled</h2><p>${s.stall.total} works pending (${reasons}); nothing started or finished for ${esc(humanDuration(s.stall.stalledFor))}.${wait}</p><ul>${items}</ul>`;
 }
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1140px;color:#1d232b;padding:0 12px}
