@@ -32,9 +32,9 @@ const GROUPS: readonly { title: string; flags: readonly Flag[] }[] = [
   {
     title: "Scenario",
     flags: [
-      { name: "scenario", arg: "NAME", help: `scenario to run: ${SCENARIOS.map((s) => s.name).join(", ")}`, default: DEFAULTS.scenario },
+      { name: "scenario", arg: "NAME", help: SCENARIOS.map((s) => s.name).join(", "), default: DEFAULTS.scenario },
       { name: "list-scenarios", help: "list the scenarios and exit" },
-      { name: "count", short: "n", arg: "N", help: "work units to submit (items, batches or documents)", default: String(DEFAULTS.count) },
+      { name: "count", short: "n", arg: "N", help: "items, batches or documents to submit", default: String(DEFAULTS.count) },
     ],
   },
   {
@@ -50,8 +50,8 @@ const GROUPS: readonly { title: string; flags: readonly Flag[] }[] = [
   {
     title: "Limits and pacing",
     flags: [
-      { name: "concurrent", short: "c", arg: "N", help: "concurrency of the main service (others derive from it)", default: String(DEFAULTS.concurrent) },
-      { name: "rate-limit", short: "r", arg: "RATE", help: "rate of the main service: a runcue rate (60/min, 10/s, 1000/day) or count/seconds (60/60)", default: "none" },
+      { name: "concurrent", short: "c", arg: "N", help: "main service concurrency (others derive from it)", default: String(DEFAULTS.concurrent) },
+      { name: "rate-limit", short: "r", arg: "RATE", help: "main service rate: 60/min, 10/s, 1000/day, or count/seconds (60/60)", default: "none" },
       { name: "submit-rate", short: "s", arg: "N", help: "initial submissions per second", default: "all at once" },
       { name: "duration", short: "d", arg: "SECONDS", help: "stop after this long (running work finishes)", default: "none" },
       { name: "timeout", arg: "SECONDS", help: "stop when stalled this long (exit code 3)", default: "none" },
@@ -63,9 +63,9 @@ const GROUPS: readonly { title: string; flags: readonly Flag[] }[] = [
     title: "Output",
     flags: [
       { name: "verbose", short: "v", help: "one line per event instead of the live display" },
-      { name: "no-tui", help: "plain status lines instead of the live display (the default when not a TTY)" },
-      { name: "json", help: "print only a JSON summary on stdout (with -v, the event log goes to stderr)" },
-      { name: "report", arg: "FILE.html", help: "write a self-contained HTML report with a timeline", default: "none" },
+      { name: "no-tui", help: "plain status lines (the default when stdout is not a TTY)" },
+      { name: "json", help: "only a JSON summary on stdout (-v logs to stderr)" },
+      { name: "report", arg: "FILE.html", help: "write a self-contained HTML report", default: "none" },
       { name: "help", short: "h", help: "show this help and exit" },
     ],
   },
