@@ -140,7 +140,12 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
   const last = snapshot();
   const summary = summarise(config, cue, state, outcome, elapsed(), (performance.now() - realStart) / 1000, stallAtEnd);
   if (config.reportPath !== undefined) {
-    await writeFile(config.reportPath, renderReport({ summary, config, scenario, attempts: state.attempts, spans: state.spans(), endMs: elapsed() }));
+    try {
+      await writeFile(config.reportPath, renderReport({ summary, config, scenario, attempts: state.attempts, spans: state.spans(), endMs: elapsed() }));
+    } catch (error) {
+      summary.report = null;
+      io.stderr.write(`runcue-sim: could not write --report ${config.reportPath}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
   }
   display.end(summary, last);
   return summary;
