@@ -20,6 +20,7 @@ import { throughputCase } from "./cases/throughput.js";
 import { verdict, type BenchCase, type CaseContext, type CaseResult } from "./lib/case.js";
 import { benchDir, environment, type Environment } from "./lib/env.js";
 import { redisConnection } from "./lib/redis.js";
+import { keepLibrariesAlive } from "./lib/sentinels.js";
 import { renderMarkdown, renderTargets, renderText } from "./lib/table.js";
 import { gcAvailable, now } from "./lib/time.js";
 
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   console.log(`runcue bench${quick ? " --quick" : ""}: Node ${env.node}, ${env.cpuModel} × ${env.cpuCount}, ${Object.entries(env.libraries).map(([n, v]) => `${n} ${v}`).join(", ")}`);
   if (!redis) console.log("BullMQ cases skipped: REDIS_URL is not set.");
   const t0 = now();
+  await keepLibrariesAlive();
   const results: CaseResult[] = [];
   for (const c of selected) {
     const c0 = now();

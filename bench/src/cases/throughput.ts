@@ -22,7 +22,7 @@ export const throughputCase: BenchCase = {
   title: "1. Throughput",
   async run(ctx): Promise<CaseResult> {
     const n = ctx.quick ? 20_000 : 100_000;
-    const rounds = ctx.quick ? 2 : 5;
+    const rounds = ctx.quick ? 2 : 7;
     const notes: string[] = [];
     const entries: Entry[] = [
       { name: "runcue", kind: "runcue", n, runner: runRuncue },

@@ -10,7 +10,7 @@ export interface Table {
   readonly rows: readonly (readonly string[])[];
 }
 
-const NUMERIC = /^[-+≤≥<>~]?\s?[\d.,]+/;
+const NUMERIC = /^[-+±≤≥<>~]?\s?[\d.,]+/;
 
 function isNumericColumn(rows: readonly (readonly string[])[], index: number): boolean {
   let numeric = 0;
@@ -67,9 +67,9 @@ export function renderTargets(targets: readonly Target[], markdown: boolean): st
 export function formatCount(value: number): string {
   if (!Number.isFinite(value)) return "–";
   const abs = Math.abs(value);
-  if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
+  if (abs >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
   if (abs >= 1e4) return `${Math.round(value / 1e3)}k`;
-  if (abs >= 1e3) return `${(value / 1e3).toPrecision(3)}k`;
+  if (abs >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
   return abs >= 100 ? value.toFixed(0) : value.toPrecision(3);
 }
 
