@@ -1,13 +1,24 @@
 import type { Work } from "./work.js";
 import type { WorkUnit } from "./work.js";
 
+const CHUNK_BITS = 12;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+
 /**
  * Every work a cue knows: the live ones and the last `maxFinished` finished ones, by id in O(1);
  * the dedupe keys of live works; and the callers waiting for a work to finish.
+ *
+ * Works are stored by sequence number in chunks of 4096 slots rather than in a Map: at a million
+ * queued works, Map inserts and deletes (hashing, rehashing, scattered memory) cost as much as
+ * the rest of the scheduler, and a chunk slot costs 8 bytes. A chunk is dropped once every work
+ * in it is forgotten, so memory follows the live works (a long-blocked work keeps its chunk).
  */
 export class WorkRegistry {
-  /** By sequence number; the id is its decimal form. Map order is submission order. */
-  readonly #works = new Map<number, WorkUnit>();
+  /** Chunk `c` holds sequence numbers `c * 4096` to `c * 4096 + 4095`; dropped chunks are undefined. */
+  readonly #chunks: ((WorkUnit | undefined)[] | undefined)[] = [];
+  /** How many works each chunk still holds. */
+  readonly #counts: number[] = [];
   readonly #keys = new Map<string, WorkUnit>();
   /** A ring of the last `maxFinished` finished works. */
   readonly #finished: WorkUnit[] = [];
@@ -20,8 +31,31 @@ export class WorkRegistry {
   }
 
   add(work: WorkUnit): void {
-    this.#works.set(work.seq, work);
+    const c = work.seq >>> CHUNK_BITS;
+    let chunk = this.#chunks[c];
+    if (chunk === undefined) {
+      while (this.#chunks.length < c) {
+        this.#chunks.push(undefined);
+        this.#counts.push(0);
+      }
+      chunk = new Array<WorkUnit | undefined>(CHUNK_SIZE);
+      this.#chunks[c] = chunk;
+      this.#counts[c] = 0;
+    }
+    chunk[work.seq & CHUNK_MASK] = work;
+    this.#counts[c] = (this.#counts[c] as number) + 1;
     if (work.key !== undefined) this.#keys.set(work.key, work);
+  }
+
+  #forget(work: WorkUnit): void {
+    const c = work.seq >>> CHUNK_BITS;
+    const chunk = this.#chunks[c];
+    if (chunk === undefined || chunk[work.seq & CHUNK_MASK] !== work) return;
+    chunk[work.seq & CHUNK_MASK] = undefined;
+    const left = (this.#counts[c] as number) - 1;
+    this.#counts[c] = left;
+    // The newest chunk stays: works are still being added to it.
+    if (left === 0 && c !== this.#chunks.length - 1) this.#chunks[c] = undefined;
   }
 
   /** The live work holding this dedupe key. */
@@ -32,13 +66,19 @@ export class WorkRegistry {
   /** The work with this id: ids are the decimal sequence number, so "007" or "1e3" match nothing. */
   get(id: string): WorkUnit | undefined {
     const seq = Number(id);
-    if (!Number.isSafeInteger(seq) || String(seq) !== id) return undefined;
-    return this.#works.get(seq);
+    if (!Number.isSafeInteger(seq) || seq < 0 || String(seq) !== id) return undefined;
+    return this.#chunks[seq >>> CHUNK_BITS]?.[seq & CHUNK_MASK];
   }
 
   /** Known works in submission order. */
-  values(): IterableIterator<WorkUnit> {
-    return this.#works.values();
+  *values(): IterableIterator<WorkUnit> {
+    for (const chunk of this.#chunks) {
+      if (chunk === undefined) continue;
+      for (let i = 0; i < CHUNK_SIZE; i++) {
+        const w = chunk[i];
+        if (w !== undefined) yield w;
+      }
+    }
   }
 
   /** How many finished works are kept. */
@@ -51,13 +91,13 @@ export class WorkRegistry {
     if (work.key !== undefined && this.#keys.get(work.key) === work) this.#keys.delete(work.key);
     const max = this.#maxFinished;
     if (max === 0) {
-      this.#works.delete(work.seq);
+      this.#forget(work);
     } else {
       const ring = this.#finished;
       if (ring.length < max) {
         ring.push(work);
       } else {
-        this.#works.delete((ring[this.#finishedHead] as WorkUnit).seq);
+        this.#forget(ring[this.#finishedHead] as WorkUnit);
         ring[this.#finishedHead] = work;
         this.#finishedHead = this.#finishedHead + 1 === max ? 0 : this.#finishedHead + 1;
       }

@@ -1,4 +1,4 @@
-import { clearLine, cursorTo, moveCursor } from "node:readline";
+import { createLogUpdate } from "log-update";
 import type { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import type { Output } from "./display.js";
@@ -12,38 +12,23 @@ export interface FrameWriter {
 }
 
 /**
- * A frame writer over Node's own terminal helpers (`node:readline` moveCursor, cursorTo,
- * clearLine): it moves up over the last frame and overwrites it line by line, clearing what is
- * left of each line and any lines the new frame no longer has. It never erases the whole
- * display (tmux and some terminals push an erased screen into their scrollback). Lines are cut
- * to the terminal's width and the frame to its height, so the cursor can always get back up.
+ * A frame writer over log-update, which erases just the previous frame's lines and writes the
+ * new one (never the whole display: tmux and some terminals push an erased screen into their
+ * scrollback). Lines are cut to the terminal's width and the frame to its height first, so a
+ * frame never wraps or scrolls and the previous one can always be erased exactly.
  */
 export function createFrameWriter(out: Output): FrameWriter {
-  const stream = out as unknown as Writable;
-  let lines = 0;
+  const update = createLogUpdate(out as unknown as NodeJS.WriteStream & Writable, { showCursor: true });
   return {
     render(frame) {
       const width = out.columns ?? 100;
       const height = Math.max(3, (out.rows ?? Infinity) - 1);
       let rows = frame.split("\n").map((l) => cut(l, width));
       if (rows.length > height) rows = [...rows.slice(0, height - 1), "…"];
-      if (lines > 0) moveCursor(stream, 0, -lines);
-      cursorTo(stream, 0);
-      for (const row of rows) {
-        out.write(row);
-        clearLine(stream, 1);
-        out.write("\n");
-      }
-      const extra = lines - rows.length;
-      for (let i = 0; i < extra; i++) {
-        clearLine(stream, 0);
-        out.write("\n");
-      }
-      if (extra > 0) moveCursor(stream, 0, -extra);
-      lines = rows.length;
+      update(rows.join("\n"));
     },
     done() {
-      lines = 0;
+      update.done();
     },
   };
 }
