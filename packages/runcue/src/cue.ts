@@ -161,6 +161,11 @@ export class Cue {
     return this.#engine.listeners.add("failure", listener);
   }
 
+  /** Listens for cancels: `cancel(id)`, or running work abandoned by `stop({ timeout })`. Returns a remover. */
+  onCancel(listener: CueEvents["cancel"]): () => void {
+    return this.#engine.listeners.add("cancel", listener);
+  }
+
   /** Listens for skips (ready and not stale; no handler ran). Returns a remover. */
   onSkip(listener: CueEvents["skip"]): () => void {
     return this.#engine.listeners.add("skip", listener);

@@ -659,6 +659,7 @@ export class Engine {
     work.place = "done";
     work.error = error;
     work.completedAt = now;
+    this.listeners.emit("cancel", work);
     this.#terminal(work);
     this.#pump();
     return true;
@@ -670,6 +671,7 @@ export class Engine {
     work.place = "done";
     work.error = error;
     work.completedAt = now;
+    this.listeners.emit("cancel", work);
     this.#terminal(work);
     this.#afterFinish(true);
   }

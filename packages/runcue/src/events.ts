@@ -11,6 +11,8 @@ export interface CueEvents {
   complete: (work: Work, result: unknown, durationMs: number) => void;
   /** A work failed for good: handler error with no retries left, `Permanent`, or a timeout. */
   failure: (work: Work, error: Error) => void;
+  /** A work was cancelled (by `cancel`, or abandoned by `stop({ timeout })`). */
+  cancel: (work: Work) => void;
   /** A work was ready and not stale: completed without running. */
   skip: (work: Work) => void;
   /** A failed attempt will be retried after `delayMs`. */
@@ -33,7 +35,7 @@ export type ListenerErrorHandler = (error: unknown, event: CueEventName) => void
  */
 export class Listeners {
   readonly #lists: { [E in CueEventName]: CueEvents[E][] } = {
-    start: [], complete: [], failure: [], skip: [], retry: [], pendingWarning: [], stallWarning: [],
+    start: [], complete: [], failure: [], cancel: [], skip: [], retry: [], pendingWarning: [], stallWarning: [],
   };
   readonly #onError: ListenerErrorHandler;
 

@@ -40,6 +40,14 @@ function unitMs(unit: string): number | undefined {
   return undefined;
 }
 
+/** "60s", "1.5s", "250ms", "2h": the shortest exact way to say an interval. */
+function formatInterval(ms: number): string {
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (ms >= size && Number.isInteger((ms / size) * 1000)) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 function checkLimit(limit: number, label: string): number {
   if (!Number.isInteger(limit) || limit <= 0) {
     throw new ConfigurationError("ERR_INVALID_RATE", `Invalid rate format: ${label} (the count must be a positive integer, e.g. "60/min")`);
@@ -49,8 +57,10 @@ function checkLimit(limit: number, label: string): number {
 
 function parseOne(rate: string | RateSpec): ParsedRate {
   if (typeof rate === "object" && rate !== null) {
-    const label = `{ limit: ${String(rate.limit)}, interval: ${JSON.stringify(rate.interval)} }`;
-    return { limit: checkLimit(rate.limit, label), intervalMs: parsePositiveDuration(rate.interval, "rate interval"), label };
+    const given = `{ limit: ${String(rate.limit)}, interval: ${JSON.stringify(rate.interval)} }`;
+    const limit = checkLimit(rate.limit, given);
+    const intervalMs = parsePositiveDuration(rate.interval, "rate interval");
+    return { limit, intervalMs, label: `${limit} per ${formatInterval(intervalMs)}` };
   }
   if (typeof rate !== "string") {
     throw new ConfigurationError("ERR_INVALID_RATE", `Invalid rate format: ${String(rate)} (expected "N/unit", e.g. "60/min", or { limit, interval })`);

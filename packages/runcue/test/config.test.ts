@@ -15,8 +15,10 @@ describe("rate strings", () => {
     expect(parseRate(["60/min", "1000/day"]).map((r) => [r.limit, r.intervalMs])).toEqual([[60, 60_000], [1000, 86_400_000]]);
   });
 
-  it("accepts { limit, interval } objects", () => {
-    expect(parseRate({ limit: 60, interval: "60s" })[0]).toMatchObject({ limit: 60, intervalMs: 60_000 });
+  it("accepts { limit, interval } objects, labelled for messages", () => {
+    expect(parseRate({ limit: 60, interval: "60s" })[0]).toEqual({ limit: 60, intervalMs: 60_000, label: "60 per 1m" });
+    expect(parseRate({ limit: 5, interval: 1500 })[0]!.label).toBe("5 per 1.5s");
+    expect(parseRate({ limit: 1, interval: 120_000 })[0]!.label).toBe("1 per 2m");
   });
 
   it.each(["60", "60/min/x", "sixty/min", "1.5/min", "-1/min", "/min", ""])("rejects %j with Invalid rate format", (text) => {
