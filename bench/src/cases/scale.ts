@@ -85,7 +85,8 @@ export const scaleCase: BenchCase = {
       ],
       notes: [
         "bottleneck and BullMQ are left out: at their speed (case 1) a million jobs would take minutes to hours.",
-        "Every size runs the same number of jobs so that the forced GC before each measurement and the JIT's warm-up count equally; measured as single small runs right after a GC, runcue's first jobs run in deoptimised code (see the README) and small sizes look slower than they are.",
+        "Every size runs the same number of jobs, so the forced GC before each measurement and the JIT's warm-up weigh the same at every size.",
+        "The GC share is the main-thread pause time of Node's gc performance entries that began during the measurement; the rest of the growth is the mutator's (cache misses, promotion write barriers).",
       ],
       data: { sizes, totalJobsPerMeasurement: total, nsPerJob: Object.fromEntries(nsPerJob), gcShare: Object.fromEntries(gcShare), ms: raw },
     };
