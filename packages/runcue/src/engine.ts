@@ -1,5 +1,5 @@
 import { CheckSlots, isThenable } from "./check-slots.js";
-import type { Clock, TimerHandle } from "./clock.js";
+import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import { parseDuration } from "./duration.js";
 import { CancelledError, ConfigurationError, Permanent, RateLimited, Retry, RuncueError, TimeoutError } from "./errors.js";
 import { Listeners } from "./events.js";
@@ -21,6 +21,9 @@ function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(`Handler threw a non-Error value: ${String(value)}`, { cause: value });
 }
+
+/** On the system clock, each rate start holds its slot this much longer than the interval (see RateWindow). */
+const RATE_GUARD_MS = 1;
 
 /**
  * @internal The scheduler behind {@link Cue}. Event-driven: a submit, a finished handler, a
@@ -95,7 +98,7 @@ export class Engine {
     if (this.#services.has(name)) {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
     }
-    this.#services.set(name, new Service(name, options));
+    this.#services.set(name, new Service(name, options, this.clock === systemClock ? RATE_GUARD_MS : 0));
   }
 
   addTask(name: string, options: TaskOptions<never>, handler: unknown): TaskDef {

@@ -48,7 +48,8 @@ export class Service {
   wakeTimer: unknown = undefined;
   wakeAt = Infinity;
 
-  constructor(name: string, options: ServiceOptions) {
+  /** @param rateGuardMs see {@link RateWindow}; 1 ms on the system clock, 0 on a virtual one. */
+  constructor(name: string, options: ServiceOptions, rateGuardMs = 0) {
     if (typeof name !== "string" || name.length === 0) {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid service name: ${JSON.stringify(name)} (expected a non-empty string)`);
     }
@@ -58,7 +59,7 @@ export class Service {
     }
     this.name = name;
     this.concurrent = concurrent;
-    this.windows = options.rate === undefined ? [] : parseRate(options.rate).map((r) => new RateWindow(r));
+    this.windows = options.rate === undefined ? [] : parseRate(options.rate).map((r) => new RateWindow(r, rateGuardMs));
   }
 
   /** True when a work may start (or be reserved) at `now`. */

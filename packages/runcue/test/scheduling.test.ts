@@ -339,6 +339,23 @@ describe("real time", () => {
     expect(elapsed).toBeLessThan(stages * 5);
   });
 
+  it("a rate limit holds as the handlers themselves measure it", async () => {
+    const cue = new Cue();
+    cue.service("api", { rate: "10/s" });
+    const starts: number[] = [];
+    cue.task("call", { uses: "api" }, () => { starts.push(performance.now()); });
+    cue.start();
+    for (let i = 0; i < 25; i++) void cue.submit("call");
+    await cue.idle();
+    await cue.stop();
+    let most = 0;
+    for (let i = 0; i < starts.length; i++) most = Math.max(most, starts.filter((t) => t >= starts[i]! && t < starts[i]! + 1000).length);
+    expect(most).toBe(10);
+    // All 25 within ~2 s: the third burst starts as soon as the window allows (plus timer lateness).
+    expect(starts[24]! - starts[0]!).toBeGreaterThanOrEqual(2000);
+    expect(starts[24]! - starts[0]!).toBeLessThan(2300);
+  });
+
   it("idle submit reaches the handler on the next macrotask", async () => {
     const cue = new Cue();
     const started = deferred<number>();
