@@ -459,16 +459,19 @@ export class Engine {
     this.#pumpAgain = true;
   }
 
+  /**
+   * Runs a work's handler. Its slots are taken before; its rate starts are reserved before and
+   * recorded after the handler's synchronous part returns, with a fresh clock read: a recorded
+   * start is then never earlier than the handler's first line, so starts timed by the handler
+   * itself (even across a GC pause between the two) never show more than N in a window.
+   */
   #start(work: WorkUnit, now: number, reserved: boolean): void {
     const services = work.def.services;
+    let timed = false;
     for (let i = 0; i < services.length; i++) {
       const s = services[i] as Service;
-      if (reserved) s.commit(now);
-      else {
-        s.active++;
-        const windows = s.windows;
-        for (let j = 0; j < windows.length; j++) windows[j]!.record(now);
-      }
+      if (!reserved) s.acquire();
+      if (s.windows.length > 0) timed = true;
     }
     work.transition("running");
     work.place = "running";
@@ -478,17 +481,28 @@ export class Engine {
     this.#watchdog.activity(now);
     const token = ++work.run;
     this.listeners.emit("start", work);
-    if (work.run !== token || work.state !== "running") return; // a start listener cancelled it
+    if (work.run !== token || work.state !== "running") {
+      // A start listener cancelled it: the handler never ran, so its rate starts are not used.
+      if (timed) for (const s of services) for (const w of s.windows) w.unreserve();
+      return;
+    }
     const timeoutMs = work.def.timeoutMs;
     if (timeoutMs !== undefined) work.timer = this.clock.setTimeout(() => this.#onHandlerTimeout(work, token), timeoutMs);
     let result: unknown;
+    let threw = false;
     try {
       result = work.def.handler(work);
     } catch (error) {
-      this.#finish(work, token, false, error);
-      return;
+      threw = true;
+      result = error;
     }
-    if (isThenable(result)) {
+    if (timed) {
+      const at = this.#time();
+      for (let i = 0; i < services.length; i++) (services[i] as Service).commit(at);
+    }
+    if (threw) {
+      this.#finish(work, token, false, result);
+    } else if (isThenable(result)) {
       result.then(
         (value) => this.#finish(work, token, true, value),
         (error: unknown) => this.#finish(work, token, false, error),

@@ -10,6 +10,8 @@ const SWEEP_CHUNK = 1024;
 const CREDIT_PER_FINISH = 8;
 /** ...and at least this many per scan. */
 const MIN_CREDIT = 32;
+/** Credit (32 finished handlers' worth) at which a scan runs without waiting for a macrotask. */
+const SYNC_SCAN_CREDIT = 32 * CREDIT_PER_FINISH;
 
 /** What the rechecker needs from the engine. */
 export interface RecheckHost {
@@ -26,7 +28,8 @@ export interface RecheckHost {
  * The works whose readiness check said no, and when to ask them again. The cost is bounded so
  * that permanently blocked work does not slow flowing work:
  * - after handlers finish (an artifact may have appeared), one scan of the oldest blocked works,
- *   8 per finished handler (at least 32), batched into one macrotask however many finished;
+ *   8 per finished handler (at least 32), batched into one macrotask however many finished (or
+ *   run at once every 32 finishes, when handlers finish without ever yielding a macrotask);
  * - every `recheckInterval`, a sweep over all of them, in chunks of 1024 that let other work run;
  * - `recheck()` starts such a sweep at once.
  * Asynchronous checks count against the shared `checkConcurrency` bound; a sweep that hits it
@@ -65,10 +68,21 @@ export class Rechecker {
     this.#list.remove(work);
   }
 
-  /** A handler finished: earn credit for a scan of the oldest blocked works. */
+  /**
+   * A handler finished: earn credit for a scan of the oldest blocked works. The scan waits for a
+   * macrotask so many finishes share it, but handlers that finish in one unbroken chain of
+   * promise callbacks never yield one: once enough credit piles up, the scan runs right here.
+   */
   finished(): void {
+    if (this.#list.size === 0) return;
     this.#credit += CREDIT_PER_FINISH;
-    if (this.#list.size > 0) this.#scheduleScan();
+    if (this.#credit >= SYNC_SCAN_CREDIT && this.#host.isStarted()) {
+      const credit = this.#credit;
+      this.#credit = 0;
+      this.#scan(this.#list.head, credit, false);
+      return;
+    }
+    this.#scheduleScan();
   }
 
   start(): void {
