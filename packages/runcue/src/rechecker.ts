@@ -7,11 +7,11 @@ import type { WorkUnit } from "./work.js";
 /** Blocked works asked per chunk of a full sweep, before other work gets a turn. */
 const SWEEP_CHUNK = 1024;
 /** Blocked works (oldest first) asked again per handler that finished... */
-const CREDIT_PER_FINISH = 8;
+const CREDIT_PER_FINISH = 2;
 /** ...and at least this many per scan. */
 const MIN_CREDIT = 32;
-/** Credit (32 finished handlers' worth) at which a scan runs without waiting for a macrotask. */
-const SYNC_SCAN_CREDIT = 32 * CREDIT_PER_FINISH;
+/** Credit (64 finished handlers' worth) at which a scan runs without waiting for a macrotask. */
+const SYNC_SCAN_CREDIT = 64 * CREDIT_PER_FINISH;
 
 /** What the rechecker needs from the engine. */
 export interface RecheckHost {
@@ -28,8 +28,8 @@ export interface RecheckHost {
  * The works whose readiness check said no, and when to ask them again. The cost is bounded so
  * that permanently blocked work does not slow flowing work:
  * - after handlers finish (an artifact may have appeared), one scan of the oldest blocked works,
- *   8 per finished handler (at least 32), batched into one macrotask however many finished (or
- *   run at once every 32 finishes, when handlers finish without ever yielding a macrotask);
+ *   2 per finished handler (at least 32), batched into one macrotask however many finished (or
+ *   run at once every 64 finishes, when handlers finish without ever yielding a macrotask);
  * - every `recheckInterval`, a sweep over all of them, in chunks of 1024 that let other work run;
  * - `recheck()` starts such a sweep at once.
  * Asynchronous checks count against the shared `checkConcurrency` bound; a sweep that hits it
