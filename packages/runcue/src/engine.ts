@@ -1,4 +1,4 @@
-import { CheckSlots, isThenable } from "./check-slots.js";
+import { callCheck, CheckSlots, isThenable } from "./check-slots.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import { parseDuration } from "./duration.js";
 import { CancelledError, ConfigurationError, Permanent, RateLimited, Retry, RuncueError, TimeoutError } from "./errors.js";
@@ -374,15 +374,7 @@ export class Engine {
       work.place = "screening";
     }
     const token = ++work.run;
-    const ready = work.def.ready ?? this.#isReady;
-    let ok: unknown = true;
-    if (ready !== undefined) {
-      try {
-        ok = ready(work);
-      } catch {
-        ok = false;
-      }
-    }
+    const ok = callCheck(work.def.ready ?? this.#isReady, work, false);
     if (isThenable(ok)) {
       this.#checks.inFlight++;
       ok.then(
@@ -400,15 +392,7 @@ export class Engine {
       this.#checkDone(work, ok ? "requeue" : "blocked", now ?? this.clock.now());
       return;
     }
-    const stale = work.def.stale ?? this.#isStale;
-    let isStale: unknown = true;
-    if (stale !== undefined) {
-      try {
-        isStale = stale(work);
-      } catch {
-        isStale = true;
-      }
-    }
+    const isStale = callCheck(work.def.stale ?? this.#isStale, work, true);
     if (isThenable(isStale)) {
       this.#checks.inFlight++;
       isStale.then(

@@ -1,5 +1,5 @@
 import { BlockedList } from "./blocked-list.js";
-import { isThenable, type CheckSlots } from "./check-slots.js";
+import { callCheck, isThenable, type CheckSlots } from "./check-slots.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { Check } from "./task.js";
 import type { WorkUnit } from "./work.js";
@@ -160,15 +160,7 @@ export class Rechecker {
   }
 
   #ask(work: WorkUnit): void {
-    const ready = this.#host.readyCheck(work);
-    let ok: unknown = true;
-    if (ready !== undefined) {
-      try {
-        ok = ready(work);
-      } catch {
-        ok = false;
-      }
-    }
+    const ok = callCheck(this.#host.readyCheck(work), work, false);
     if (isThenable(ok)) {
       const token = work.run;
       work.rechecking = true;
