@@ -100,17 +100,7 @@ export class Cue {
   task<P, R>(name: string, optionsOrHandler: TaskOptions<P> | Handler<P, R>, maybeHandler?: Handler<P, R>): TaskHandle<P, Awaited<R>> {
     const [options, handler] = typeof optionsOrHandler === "function" ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
     this.#engine.addTask(name, options as TaskOptions<never>, handler);
-    const engine = this.#engine;
-    return {
-      name,
-      submit: (params: P, submitOptions?: SubmitOptions) => {
-        try {
-          return Promise.resolve(engine.submit(name, params, submitOptions));
-        } catch (error) {
-          return Promise.reject(error as Error);
-        }
-      },
-    };
+    return { name, submit: (params: P, submitOptions?: SubmitOptions) => this.submit(name, params, submitOptions) };
   }
 
   /**

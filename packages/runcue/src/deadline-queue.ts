@@ -11,10 +11,6 @@ export class DeadlineQueue {
   #since: number[] = [];
   #head = 0;
 
-  get size(): number {
-    return this.#works.length - this.#head;
-  }
-
   push(work: WorkUnit, since: number): void {
     this.#works.push(work);
     this.#since.push(since);

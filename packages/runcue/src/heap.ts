@@ -60,11 +60,6 @@ export class Heap<T extends HeapItem> {
     return true;
   }
 
-  /** Every item, in no particular order. */
-  values(): readonly T[] {
-    return this.#items;
-  }
-
   #up(i: number): void {
     const items = this.#items;
     const item = items[i] as T;

@@ -113,13 +113,4 @@ export class Lane {
     for (let i = 0; i < services.length; i++) if (!(services[i] as Service).canStart(now)) return false;
     return true;
   }
-
-  /** Works in this lane, in no particular order. */
-  *values(): IterableIterator<WorkUnit> {
-    for (let i = this.#fifoHead; i < this.#fifo.length; i++) {
-      const w = this.#fifo[i];
-      if (w !== undefined && w.heapIndex === -2) yield w;
-    }
-    yield* this.#heap.values();
-  }
 }

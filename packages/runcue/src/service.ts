@@ -44,9 +44,6 @@ export class Service {
   readonly windows: readonly RateWindow[];
   active = 0;
   pausedUntil = 0;
-  /** A pending wake-up timer for this service, if any. */
-  wakeTimer: unknown = undefined;
-  wakeAt = Infinity;
 
   /** @param rateGuardMs see {@link RateWindow}; 1 ms on the system clock, 0 on a virtual one. */
   constructor(name: string, options: ServiceOptions, rateGuardMs = 0) {

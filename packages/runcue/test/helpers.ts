@@ -21,3 +21,15 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   });
   return { promise, resolve, reject };
 }
+
+/** The most starts in any window of `interval` (half-open [t, t + interval)). */
+export function maxInWindow(starts: number[], interval: number): number {
+  const s = [...starts].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < s.length; hi++) {
+    while ((s[hi] as number) - (s[lo] as number) >= interval) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}

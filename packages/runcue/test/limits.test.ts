@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sleep, type Work } from "runcue";
-import { virtualCue } from "./helpers.js";
+import { maxInWindow, virtualCue } from "./helpers.js";
 
-/** The most starts in any window of `interval` (half-open [t, t + interval)). */
-function maxInWindow(starts: number[], interval: number): number {
-  const s = [...starts].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < s.length; hi++) {
-    while ((s[hi] as number) - (s[lo] as number) >= interval) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe("concurrency", () => {
   it("never more than `concurrent` running per service", async () => {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Cue, sleep, VirtualClock, type Work } from "runcue";
+import { maxInWindow } from "./helpers.js";
 
 interface Params {
   n: number;
@@ -33,16 +34,6 @@ const workloadArb = fc.record({
   ),
   cancels: fc.array(fc.record({ at: fc.integer({ min: 0, max: 3000 }), index: fc.nat() }), { maxLength: 3 }),
 });
-
-function maxInWindow(starts: number[], interval: number): number {
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < starts.length; hi++) {
-    while ((starts[hi] as number) - (starts[lo] as number) >= interval) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe("invariants under random workloads", () => {
   it("limits hold, every work ends once or has a reason, and no handler runs unready", async () => {
