@@ -1,22 +1,16 @@
-import type { Clock } from "./clock.js";
-import { parseOptionalDuration, type Duration } from "./duration.js";
-import { Engine } from "./engine.js";
-import type { BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./types.js";
-import type { CueEvents } from "./events.js";
-import { resolveCueOptions, type CueOptions } from "./options.js";
-import type { ServiceOptions } from "./service.js";
-import type { Check, Handler, TaskOptions } from "./task.js";
-import type { Work, WorkState } from "./work.js";
-
-/** Filters of {@link Cue.list}. */
-export interface ListOptions {
-  /** Only works in this state. */
-  state?: WorkState;
-  /** Only works of this task. */
-  task?: string;
-  /** At most this many. @default unlimited */
-  limit?: number;
-}
+import { ConfigurationError, describeValue } from "./errors.js";
+import { Engine } from "./engine/engine.js";
+import type { BlockedInfo } from "./engine/explain.js";
+import type { CueStatus, ListOptions } from "./engine/queries.js";
+import type { CueEventName, CueListener } from "./events/event-map.js";
+import type { ServiceOptions } from "./limits/memory-limiter.js";
+import { resolveCueOptions, type CueOptions, type PriorityContext, type SubmitOptions } from "./options.js";
+import type { Middleware } from "./run/middleware.js";
+import type { TaskOptions } from "./task.js";
+import type { Clock } from "./time/clock.js";
+import { parseOptionalDuration, type Duration } from "./time/duration.js";
+import { checkFunction, checkName, checkOptions } from "./validate.js";
+import type { Check, Handler, Work } from "./work/work.js";
 
 /** Options of {@link Cue.stop}. */
 export interface StopOptions {
@@ -43,6 +37,15 @@ export interface TaskHandle<P, R> {
   readonly __result?: R;
 }
 
+/** Turns a synchronous call's throw into a rejection (the promise-returning methods never throw). */
+function settle<T>(fn: () => T): Promise<Awaited<T>> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 /**
  * An embedded coordinator for interdependent background work against rate-limited services.
  *
@@ -61,7 +64,10 @@ export interface TaskHandle<P, R> {
 export class Cue {
   readonly #engine: Engine;
 
-  /** @param options timeouts, warnings, clock and limits; all optional. */
+  /**
+   * @param options timeouts, warnings, clock and limits; all optional.
+   * @throws ConfigurationError naming an unknown or invalid option.
+   */
   constructor(options: CueOptions = {}) {
     this.#engine = new Engine(resolveCueOptions(options));
   }
@@ -74,12 +80,14 @@ export class Cue {
   /**
    * Registers a service: a bucket of limits that tasks run through. Register services before
    * the tasks that use them.
-   * @throws ConfigurationError on a malformed rate, a non-positive limit, or a duplicate name.
+   * @throws ConfigurationError on a malformed rate, a non-positive limit, an unknown option, or a duplicate name.
    * @example
    * cue.service("openai", { rate: ["60/min", "1000/day"], concurrent: 5 });
    * cue.service("knife", { concurrent: 1 });
    */
   service(name: string, options: ServiceOptions = {}): this {
+    checkName(name, "service name");
+    checkOptions(options, ["rate", "concurrent"], `options of service "${name}"`);
     this.#engine.addService(name, options);
     return this;
   }
@@ -87,7 +95,7 @@ export class Cue {
   /**
    * Registers a task (registering a name again replaces its handler and options). Returns a
    * handle whose `submit` type-checks params against the handler's `Work<P>`.
-   * @throws ConfigurationError naming an unknown service in `uses`.
+   * @throws ConfigurationError naming an unknown service in `uses` or an invalid option.
    * @example
    * const ping = cue.task("ping", () => "pong");
    * const fetchPage = cue.task("fetch", { uses: "github", retry: { attempts: 3 } }, async (work: Work<{ url: string }>) => {
@@ -98,19 +106,21 @@ export class Cue {
   task<P = unknown, R = unknown>(name: string, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
   task<P = unknown, R = unknown>(name: string, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
   task<P, R>(name: string, optionsOrHandler: TaskOptions<P> | Handler<P, R>, maybeHandler?: Handler<P, R>): TaskHandle<P, Awaited<R>> {
-    const [options, handler] = typeof optionsOrHandler === "function" ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
-    this.#engine.addTask(name, options as TaskOptions<never>, handler);
-    return { name, submit: (params: P, submitOptions?: SubmitOptions) => this.submit(name, params, submitOptions) };
+    const [options, handler] = typeof optionsOrHandler === "function" ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
+    const def = this.#engine.addTask(name, options, handler);
+    return { name: def.name, submit: (params: P, submitOptions?: SubmitOptions) => this.submit(def.name, params, submitOptions) };
   }
 
   /**
    * Sets the readiness check: are this work's inputs valid? Not ready → it waits and is asked
-   * again when other work finishes or every `recheckInterval`. Throwing (or rejecting) counts as
-   * not ready. Registering again replaces it; a task's own `ready` option wins.
+   * again when other work finishes or every `recheckInterval`. Throwing (or rejecting, or
+   * passing `checkTimeout`) counts as not ready. Registering again replaces it; a task's own
+   * `ready` option wins.
    * @default every work is ready
    */
   isReady(check: Check): this {
-    this.#engine.setReady(check);
+    checkFunction(check, "isReady check");
+    this.#engine.isReady = check;
     return this;
   }
 
@@ -121,7 +131,8 @@ export class Cue {
    * @default every work is stale (it runs)
    */
   isStale(check: Check): this {
-    this.#engine.setStale(check);
+    checkFunction(check, "isStale check");
+    this.#engine.isStale = check;
     return this;
   }
 
@@ -132,67 +143,129 @@ export class Cue {
    * @default every work 0.5 (FIFO)
    */
   priority(fn: (ctx: PriorityContext) => number): this {
-    this.#engine.setPriority(fn);
+    checkFunction(fn, "priority function");
+    this.#engine.priority = fn;
     return this;
   }
 
-  /** Listens for work starting (before its handler). Returns a function that removes the listener. */
-  onStart(listener: CueEvents["start"]): () => void {
-    return this.#engine.listeners.add("start", listener);
+  /**
+   * Listens for an event (see {@link CueEventMap}); returns a function that removes the listener.
+   * Listeners may call back into the cue; what they throw or reject with goes to `onListenerError`.
+   * @throws ConfigurationError for an unknown event or a listener that is not a function.
+   * @example
+   * const off = cue.on("fail", ({ work, error }) => log.error(`${work.task} ${work.id}: ${error.message}`));
+   */
+  on<E extends CueEventName>(event: E, listener: CueListener<E>): () => void {
+    return this.#engine.events.on(event, listener);
   }
 
-  /** Listens for handlers returning: `(work, result, durationMs)`. Returns a remover. */
-  onComplete(listener: CueEvents["complete"]): () => void {
-    return this.#engine.listeners.add("complete", listener);
+  /**
+   * Resolves with the payload of the next `event`; rejects with the signal's reason if it aborts first.
+   * @example
+   * const { work, error } = await cue.once("fail");
+   */
+  once<E extends CueEventName>(event: E, options: WaitOptions = {}): Promise<Parameters<CueListener<E>>[0]> {
+    return new Promise((resolve, reject) => {
+      const signal = options.signal;
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => {
+        off();
+        reject(signal?.reason);
+      };
+      const off = this.on(event, (payload) => {
+        off();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(payload);
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
-  /** Listens for final failures (no retries left, `Permanent`, timeouts): `(work, error)`. Returns a remover. */
-  onFailure(listener: CueEvents["failure"]): () => void {
-    return this.#engine.listeners.add("failure", listener);
+  /**
+   * Adds a middleware around every handler call (outermost first, in the order added); returns
+   * a function that removes it. Tracing and logging packages hook in here.
+   * @example
+   * cue.use(async ({ work }, next) => {
+   *   const result = await next();
+   *   console.log(`${work.task} ${work.id} done`);
+   *   return result;
+   * });
+   */
+  use(middleware: Middleware): () => void {
+    checkFunction(middleware, "middleware");
+    const list = this.#engine.middleware;
+    list.push(middleware);
+    return () => {
+      const i = list.indexOf(middleware);
+      if (i >= 0) list.splice(i, 1);
+    };
   }
 
-  /** Listens for cancels: `cancel(id)`, or running work abandoned by `stop({ timeout })`. Returns a remover. */
-  onCancel(listener: CueEvents["cancel"]): () => void {
-    return this.#engine.listeners.add("cancel", listener);
+  /** Listens for work starting (before its handler). Returns a remover. Same as `on("start")`. */
+  onStart(listener: (work: Work) => void): () => void {
+    checkFunction(listener, "onStart listener");
+    return this.on("start", ({ work }) => listener(work));
   }
 
-  /** Listens for skips (ready and not stale; no handler ran). Returns a remover. */
-  onSkip(listener: CueEvents["skip"]): () => void {
-    return this.#engine.listeners.add("skip", listener);
+  /** Listens for handlers returning: `(work, result, durationMs)`. Returns a remover. Same as `on("complete")`. */
+  onComplete(listener: (work: Work, result: unknown, durationMs: number) => void): () => void {
+    checkFunction(listener, "onComplete listener");
+    return this.on("complete", ({ work, result, durationMs }) => listener(work, result, durationMs));
   }
 
-  /** Listens for retries: `(work, error, delayMs)`; also fired when `RateLimited` requeues a work. Returns a remover. */
-  onRetry(listener: CueEvents["retry"]): () => void {
-    return this.#engine.listeners.add("retry", listener);
+  /** Listens for final failures (no retries left, `Permanent`, timeouts): `(work, error)`. Returns a remover. Same as `on("fail")`. */
+  onFailure(listener: (work: Work, error: Error) => void): () => void {
+    checkFunction(listener, "onFailure listener");
+    return this.on("fail", ({ work, error }) => listener(work, error));
+  }
+
+  /** Listens for cancels: `cancel(id)`, or running work abandoned by `stop({ timeout })`. Returns a remover. Same as `on("cancel")`. */
+  onCancel(listener: (work: Work) => void): () => void {
+    checkFunction(listener, "onCancel listener");
+    return this.on("cancel", ({ work }) => listener(work));
+  }
+
+  /** Listens for skips (ready and not stale; no handler ran). Returns a remover. Same as `on("skip")`. */
+  onSkip(listener: (work: Work) => void): () => void {
+    checkFunction(listener, "onSkip listener");
+    return this.on("skip", ({ work }) => listener(work));
+  }
+
+  /** Listens for retries: `(work, error, delayMs)`; also fired when `RateLimited` requeues a work. Returns a remover. Same as `on("retry")`. */
+  onRetry(listener: (work: Work, error: Error, delayMs: number) => void): () => void {
+    checkFunction(listener, "onRetry listener");
+    return this.on("retry", ({ work, error, delayMs }) => listener(work, error, delayMs));
   }
 
   /**
    * Listens for works pending longer than `pendingWarnAfter`: `(work, pendingMs)`, once per
    * pending spell. Without any listener the warning is printed with console.warn.
    */
-  onPendingWarning(listener: CueEvents["pendingWarning"]): () => void {
-    return this.#engine.listeners.add("pendingWarning", listener);
+  onPendingWarning(listener: (work: Work, pendingMs: number) => void): () => void {
+    checkFunction(listener, "onPendingWarning listener");
+    return this.on("pendingWarning", ({ work, pendingMs }) => listener(work, pendingMs));
   }
 
   /**
    * Listens for stalls longer than `stallWarnAfter`: `(msSinceProgress, pendingCount)`, once per
-   * stall. Without any listener the warning is printed with console.warn.
+   * stall. Without any listener the warning is printed with console.warn. Same as `on("stall")`.
    */
-  onStallWarning(listener: CueEvents["stallWarning"]): () => void {
-    return this.#engine.listeners.add("stallWarning", listener);
+  onStallWarning(listener: (msSinceProgress: number, pendingCount: number) => void): () => void {
+    checkFunction(listener, "onStallWarning listener");
+    return this.on("stall", ({ sinceProgressMs, pending }) => listener(sinceProgressMs, pending));
   }
 
   /**
    * Submits a work of a registered task. Resolves with its id. With a `key` that matches a
-   * pending or running work, resolves with that work's id and creates nothing.
-   * @throws ConfigurationError (as a rejection) with `Unknown task` for an unregistered name.
+   * pending or running work, resolves with that work's id and creates nothing. Without
+   * params, `work.params` is `{}`.
+   * @throws ConfigurationError (as a rejection) with `Unknown task` for an unregistered name, or for invalid options.
    */
   submit<P = unknown>(task: string, params?: P, options?: SubmitOptions): Promise<string> {
-    try {
-      return Promise.resolve(this.#engine.submit(task, params, options));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return settle(() => this.#engine.submit(task, params, options));
   }
 
   /** Starts dispatching (again, after `stop`). Calling it twice is harmless. */
@@ -204,28 +277,33 @@ export class Cue {
   /**
    * Stops dispatching and waits for running work. Pending work stays pending; `start()`
    * resumes it. With `timeout`, running work still going after it is aborted and ends
-   * `cancelled`. Harmless when not started.
+   * `cancelled`. Harmless when not started. A `start()` before it resolves supersedes it:
+   * it resolves then and cancels nothing.
    */
   async stop(options: StopOptions = {}): Promise<void> {
+    checkOptions(options, ["timeout"], "stop options");
     await this.#engine.stop(parseOptionalDuration(options.timeout, "stop timeout"));
   }
 
   /** The work with this id, or undefined (unknown, or finished and forgotten). O(1). */
-  async get(id: string): Promise<Work | undefined> {
-    return this.#engine.get(id);
+  get(id: string): Promise<Work | undefined> {
+    return settle(() => this.#engine.queries.get(id));
   }
 
   /** Works in submission order, optionally filtered. */
-  async list(options: ListOptions = {}): Promise<Work[]> {
-    return this.#engine.list(options);
+  list(options: ListOptions = {}): Promise<Work[]> {
+    return settle(() => this.#engine.queries.list(options));
   }
 
   /**
    * Cancels pending or running work (a running work's `signal` aborts and its late result is
    * ignored). Resolves false for finished or unknown ids. O(1).
    */
-  async cancel(id: string): Promise<boolean> {
-    return this.#engine.cancel(id);
+  cancel(id: string): Promise<boolean> {
+    return settle(() => {
+      const work = this.#engine.queries.get(id);
+      return work !== undefined && this.#engine.cancel(work, `Work ${work.id} (${work.task}) was cancelled`);
+    });
   }
 
   /**
@@ -233,17 +311,24 @@ export class Cue {
    * @throws RuncueError `ERR_UNKNOWN_WORK` (as a rejection) for an id this cue does not know.
    */
   wait(id: string, options: WaitOptions = {}): Promise<Work> {
-    return this.#engine.wait(id, options.signal);
+    return settle(() => {
+      checkOptions(options, ["signal"], "wait options");
+      if (typeof id !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid work id: ${describeValue(id)} (expected a string id returned by submit)`);
+      return this.#engine.wait(id, options.signal);
+    });
   }
 
   /** Resolves when nothing is pending (queued, blocked, delayed) or running. */
   idle(options: WaitOptions = {}): Promise<void> {
-    return this.#engine.idle(options.signal);
+    return settle(() => {
+      checkOptions(options, ["signal"], "idle options");
+      return this.#engine.idle(options.signal);
+    });
   }
 
   /** Asks every blocked work's readiness again now, instead of at the next `recheckInterval`. */
   recheck(): void {
-    this.#engine.recheck();
+    this.#engine.rechecker.recheck();
   }
 
   /**
@@ -251,11 +336,12 @@ export class Cue {
    * `delayed`, `retry_wait`, `queued` (next in line), or `stopped` (cue not started). Never throws.
    */
   debugBlocked(): BlockedInfo[] {
-    return this.#engine.debugBlocked();
+    return this.#engine.queries.debugBlocked();
   }
 
   /** Counts of work by where it waits, and each service's usage. */
   status(): CueStatus {
-    return this.#engine.status();
+    return this.#engine.queries.status();
   }
+
 }

@@ -1,7 +1,7 @@
 /**
  * Error classes. Every error runcue raises or hands to a listener is one of these, with a
  * stable `name`, a typed `code` and, where one exists, the underlying `cause`.
- * Handlers steer the scheduler by throwing {@link Retry}, {@link Permanent} or {@link RateLimited}.
+ * The errors handlers throw to steer the scheduler live in `steering.ts`.
  * @module
  */
 
@@ -17,7 +17,8 @@ export type RuncueErrorCode =
   | "ERR_CANCELLED"
   | "ERR_RETRY"
   | "ERR_PERMANENT"
-  | "ERR_RATE_LIMITED";
+  | "ERR_RATE_LIMITED"
+  | "ERR_INTERNAL";
 
 /** Options common to every runcue error. */
 export interface RuncueErrorOptions {
@@ -81,73 +82,50 @@ export class CancelledError extends RuncueError {
   }
 }
 
-/** Options of {@link Retry}. */
-export interface RetryOptions extends RuncueErrorOptions {
-  /** Wait this long before the next attempt, instead of the task's backoff. */
-  delay?: number | string;
-  /** Message of the error. */
-  message?: string;
-}
-
 /**
- * Thrown by a handler to ask for another attempt, after `delay` if given (else the task's
- * backoff). It counts as an attempt: when the task's `retry.attempts` are used up the work
- * fails with this error.
- * @example
- * throw new Retry({ delay: "10s", cause: err });
+ * A broken invariant inside runcue (an illegal lifecycle move). Never caused by user input;
+ * seeing one is a bug to report.
  */
-export class Retry extends RuncueError {
-  /** The requested delay, as given. */
-  readonly delay: number | string | undefined;
-
-  constructor(options: RetryOptions = {}) {
-    super("ERR_RETRY", options.message ?? "Retry requested by handler", options);
-    this.name = "Retry";
-    this.delay = options.delay;
+export class InternalError extends RuncueError {
+  constructor(message: string) {
+    super("ERR_INTERNAL", `runcue internal error: ${message}`);
+    this.name = "InternalError";
   }
 }
 
-/**
- * Thrown by a handler to fail the work at once, with no further attempts.
- * @example
- * if (res.status === 404) throw new Permanent("No such page", { cause: res });
- */
-export class Permanent extends RuncueError {
-  constructor(message = "Permanent failure", options: RuncueErrorOptions = {}) {
-    super("ERR_PERMANENT", message, options);
-    this.name = "Permanent";
+/** Describes any value for a message without ever throwing (null prototypes, hostile toString). */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return `a function`;
+  if (typeof value !== "object" || value === null) return String(value);
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    // fall through
+  }
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {
+    return "[object]";
   }
 }
 
-/** Options of {@link RateLimited}. */
-export interface RateLimitedOptions extends RuncueErrorOptions {
-  /** How long the service must rest, e.g. an HTTP `Retry-After`. Milliseconds or `"30s"`. */
-  retryAfter: number | string;
-  /**
-   * Which of the task's services to pause. Default: every service the task uses (or, for a
-   * task without services, only this work waits).
-   */
-  service?: string;
-  /** Message of the error. */
-  message?: string;
+/** The `message` of an error-like value, or a description of it; never throws. */
+export function messageOf(value: unknown): string {
+  try {
+    if (value instanceof Error) return String(value.message);
+  } catch {
+    // a hostile message getter
+  }
+  return describeValue(value);
 }
 
 /**
- * Thrown by a handler when the remote service pushed back (HTTP 429). The service pauses for
- * `retryAfter`; the work goes back to pending without using up an attempt.
- * @example
- * if (res.status === 429) throw new RateLimited({ retryAfter: Number(res.headers.get("retry-after")) * 1000 });
+ * Turns anything a handler or check threw (or rejected with) into an `Error`. Errors pass
+ * through; other values become an `Error` whose `cause` is the value.
  */
-export class RateLimited extends RuncueError {
-  /** The pause, as given. */
-  readonly retryAfter: number | string;
-  /** The service to pause, if one was named. */
-  readonly service: string | undefined;
-
-  constructor(options: RateLimitedOptions) {
-    super("ERR_RATE_LIMITED", options.message ?? `Rate limited by remote service (retry after ${String(options.retryAfter)})`, options);
-    this.name = "RateLimited";
-    this.retryAfter = options.retryAfter;
-    this.service = options.service;
-  }
+export function toError(value: unknown, what = "Handler"): Error {
+  if (value instanceof Error) return value;
+  return new Error(`${what} threw a non-Error value: ${describeValue(value)}`, { cause: value });
 }

@@ -5,29 +5,28 @@
  * @module
  */
 export { Cue } from "./cue.js";
-export type { ListOptions, StopOptions, TaskHandle, WaitOptions } from "./cue.js";
-export type { BlockReason, BlockedInfo, CueStatus, PriorityContext, SubmitOptions } from "./types.js";
-export type { CueOptions } from "./options.js";
-export type { ServiceOptions, ServiceStatus } from "./service.js";
-export type { Check, Handler, TaskOptions } from "./task.js";
-export type { RetryOptions as TaskRetryOptions } from "./retry.js";
-export type { Work, WorkState } from "./work.js";
-export type { CueEventName, CueEvents } from "./events.js";
-export type { Duration } from "./duration.js";
-export type { Rate, RateSpec } from "./rate.js";
-export { parseDuration } from "./duration.js";
-export { parseRate } from "./rate.js";
-export type { ParsedRate } from "./rate.js";
-export { systemClock, sleep } from "./clock.js";
-export type { Clock, TimerHandle } from "./clock.js";
-export { VirtualClock } from "./virtual-clock.js";
-export {
-  CancelledError,
-  ConfigurationError,
-  Permanent,
-  RateLimited,
-  Retry,
-  RuncueError,
-  TimeoutError,
-} from "./errors.js";
-export type { RateLimitedOptions, RetryOptions, RuncueErrorCode, RuncueErrorOptions, TimeoutKind } from "./errors.js";
+export type { StopOptions, TaskHandle, WaitOptions } from "./cue.js";
+export type { CueOptions, PriorityContext, SubmitOptions } from "./options.js";
+export type { BlockedInfo } from "./engine/explain.js";
+export type { CueStatus, ListOptions } from "./engine/queries.js";
+export type { ServiceOptions } from "./limits/memory-limiter.js";
+export type { Limiter, LimitBlock, ServiceStatus } from "./limits/limiter.js";
+export type { TaskOptions } from "./task.js";
+export type { RetryOptions as TaskRetryOptions } from "./engine/retry-policy.js";
+export type { Check, Handler, Work, WorkState } from "./work/work.js";
+export type { BlockReason, CueEventMap, CueEventName, CueListener } from "./events/event-map.js";
+export type { AttemptContext, Middleware } from "./run/middleware.js";
+export type { Executor } from "./run/executor.js";
+export type { Duration } from "./time/duration.js";
+export type { Rate, RateSpec, ParsedRate } from "./limits/rate.js";
+export { parseDuration } from "./time/duration.js";
+export { parseRate } from "./limits/rate.js";
+export { systemClock, sleep } from "./time/clock.js";
+export type { Clock, TimerHandle } from "./time/clock.js";
+export { VirtualClock } from "./time/virtual-clock.js";
+export { CancelledError, ConfigurationError, InternalError, RuncueError, TimeoutError } from "./errors.js";
+export type { RuncueErrorCode, RuncueErrorOptions, TimeoutKind } from "./errors.js";
+export { Permanent, RateLimited, Retry, isPermanent, isRateLimited, isRetry } from "./steering.js";
+export type { RateLimitedOptions, RetryErrorOptions } from "./steering.js";
+/** @deprecated use {@link RetryErrorOptions}; kept so existing imports compile. */
+export type { RetryErrorOptions as RetryOptions } from "./steering.js";

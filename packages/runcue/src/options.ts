@@ -1,7 +1,9 @@
-import { systemClock, type Clock } from "./clock.js";
-import { ConfigurationError } from "./errors.js";
-import { parseDuration, parseOptionalDuration, type Duration } from "./duration.js";
-import type { CueEventName } from "./events.js";
+import { ConfigurationError, describeValue } from "./errors.js";
+import type { CueEventName } from "./events/event-map.js";
+import { systemClock, type Clock } from "./time/clock.js";
+import { parseOptionalDuration, parsePositiveDuration, type Duration } from "./time/duration.js";
+import { checkFunction, checkOptions } from "./validate.js";
+import type { Work } from "./work/work.js";
 
 /** Options of `new Cue(options)`. All are optional. */
 export interface CueOptions {
@@ -9,7 +11,7 @@ export interface CueOptions {
   pendingWarnAfter?: Duration;
   /** Fail work pending longer than this with a `TimeoutError` ("Pending timeout"). @default off */
   pendingTimeout?: Duration;
-  /** Warn (event `stallWarning`) when work is pending and nothing has happened for this long. @default off */
+  /** Warn (event `stall`) when work is pending and nothing has happened for this long. @default off */
   stallWarnAfter?: Duration;
   /** Fail all pending work with a `TimeoutError` ("Stall timeout") after a stall this long. @default off */
   stallTimeout?: Duration;
@@ -20,6 +22,11 @@ export interface CueOptions {
   /** How many asynchronous `isReady`/`isStale` calls may be in flight at once. @default 32 */
   checkConcurrency?: number;
   /**
+   * An asynchronous `isReady`/`isStale` that has not settled after this long counts as not
+   * ready / stale (as a throwing one does), and frees its `checkConcurrency` slot. @default off
+   */
+  checkTimeout?: Duration;
+  /**
    * How many finished works are kept for `get`, `list` and `wait`; older ones are forgotten so
    * a long-running worker's memory stays flat. @default 10000
    */
@@ -27,10 +34,36 @@ export interface CueOptions {
   /** Random numbers in [0, 1) for retry jitter. @default Math.random */
   random?: () => number;
   /**
-   * Receives exceptions thrown by event listeners (they never affect work).
+   * Receives what event listeners throw or reject with (it never affects work). If it throws
+   * itself, that goes to `console.error`.
    * @default prints to stderr with console.error
    */
   onListenerError?: (error: unknown, event: CueEventName) => void;
+}
+
+const CUE_OPTIONS = [
+  "pendingWarnAfter", "pendingTimeout", "stallWarnAfter", "stallTimeout", "clock", "recheckInterval",
+  "checkConcurrency", "checkTimeout", "maxFinished", "random", "onListenerError",
+] as const;
+
+/** What `priority(ctx)` receives. */
+export interface PriorityContext {
+  /** The work being queued. */
+  work: Work;
+  /** Milliseconds since it was submitted. */
+  waitTime: number;
+  /** How many works are pending. */
+  queueDepth: number;
+}
+
+/** Options of `submit`. */
+export interface SubmitOptions {
+  /** Priority in [0, 1], higher first; overrides the cue's `priority` function. @default 0.5 */
+  priority?: number;
+  /** Hold the work this long before it may be dispatched. @default 0 */
+  delay?: Duration;
+  /** Dedupe key: while a work with this key is pending or running, submitting it again returns that work's id. */
+  key?: string;
 }
 
 /** @internal options with every default applied: the one place defaults live. */
@@ -42,42 +75,43 @@ export interface ResolvedCueOptions {
   clock: Clock;
   recheckInterval: number;
   checkConcurrency: number;
+  checkTimeout: number | undefined;
   maxFinished: number;
   random: () => number;
   onListenerError: (error: unknown, event: CueEventName) => void;
 }
 
-function positiveInteger(value: number | undefined, fallback: number, what: string, allowZero = false): number {
+function integer(value: unknown, fallback: number, what: string, min: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid ${what}: ${String(value)} (expected an integer >= ${allowZero ? 0 : 1})`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid ${what}: ${describeValue(value)} (expected an integer >= ${min})`);
   }
   return value;
 }
 
 /** @internal */
 export function resolveCueOptions(options: CueOptions = {}): ResolvedCueOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid Cue options: ${String(options)} (expected an object)`);
-  }
+  checkOptions(options, CUE_OPTIONS, "Cue options");
   const clock = options.clock ?? systemClock;
-  if (typeof clock.now !== "function" || typeof clock.setTimeout !== "function" || typeof clock.clearTimeout !== "function") {
-    throw new ConfigurationError("ERR_INVALID_OPTION", "Invalid clock (expected an object with now(), setTimeout() and clearTimeout())");
+  if (typeof clock !== "object" || clock === null || typeof clock.now !== "function" || typeof clock.setTimeout !== "function" || typeof clock.clearTimeout !== "function") {
+    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid clock: ${describeValue(clock)} (expected an object with now(), setTimeout() and clearTimeout())`);
   }
-  const recheckInterval = parseDuration(options.recheckInterval ?? 100, "recheckInterval");
-  if (recheckInterval <= 0) throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid recheckInterval: ${String(options.recheckInterval)} (must be greater than zero)`);
+  checkFunction(options.random, "random", true);
+  checkFunction(options.onListenerError, "onListenerError", true);
   return {
     pendingWarnAfter: parseOptionalDuration(options.pendingWarnAfter, "pendingWarnAfter"),
     pendingTimeout: parseOptionalDuration(options.pendingTimeout, "pendingTimeout"),
     stallWarnAfter: parseOptionalDuration(options.stallWarnAfter, "stallWarnAfter"),
     stallTimeout: parseOptionalDuration(options.stallTimeout, "stallTimeout"),
     clock,
-    recheckInterval,
-    checkConcurrency: positiveInteger(options.checkConcurrency, 32, "checkConcurrency"),
-    maxFinished: positiveInteger(options.maxFinished, 10_000, "maxFinished", true),
+    recheckInterval: parsePositiveDuration(options.recheckInterval ?? 100, "recheckInterval"),
+    checkConcurrency: integer(options.checkConcurrency, 32, "checkConcurrency", 1),
+    checkTimeout: options.checkTimeout === undefined ? undefined : parsePositiveDuration(options.checkTimeout, "checkTimeout"),
+    maxFinished: integer(options.maxFinished, 10_000, "maxFinished", 0),
     random: options.random ?? Math.random,
     onListenerError: options.onListenerError ?? ((error, event) => {
       console.error(`runcue: a "${event}" listener threw:`, error);
     }),
   };
 }
+

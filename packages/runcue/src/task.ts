@@ -1,16 +1,11 @@
-import { ConfigurationError } from "./errors.js";
-import { parsePositiveDuration, type Duration } from "./duration.js";
-import { RetryPolicy, type RetryOptions } from "./retry.js";
-import type { Service } from "./service.js";
-import type { Work } from "./work.js";
+import { ConfigurationError, describeValue } from "./errors.js";
+import { RetryPolicy, type RetryOptions } from "./engine/retry-policy.js";
+import type { Limiter } from "./limits/limiter.js";
+import { parsePositiveDuration, type Duration } from "./time/duration.js";
+import { checkFunction, checkName, checkOptions } from "./validate.js";
+import type { Check, Handler } from "./work/work.js";
 
-/** A readiness or staleness check: sync or async. */
-export type Check<P = unknown> = (work: Work<P>) => boolean | Promise<boolean>;
-
-/** A task handler: receives the work, returns (or resolves to) its result. */
-export type Handler<P = unknown, R = unknown> = (work: Work<P, R>) => R | Promise<R>;
-
-/** Options of {@link Cue.task}. */
+/** Options of `cue.task()`. */
 export interface TaskOptions<P = unknown> {
   /** The service (or services) each run holds a slot and a rate start in. @default none */
   uses?: string | readonly string[];
@@ -24,11 +19,14 @@ export interface TaskOptions<P = unknown> {
   timeout?: Duration;
 }
 
+const TASK_OPTIONS = ["uses", "ready", "stale", "retry", "timeout"] as const;
+
 /** @internal a registered task. */
 export interface TaskDef {
   readonly name: string;
   readonly handler: Handler<unknown, unknown>;
-  readonly services: readonly Service[];
+  readonly limiters: readonly Limiter[];
+  /** The services' names joined: tasks with the same services share a lane. */
   readonly laneKey: string;
   readonly ready: Check | undefined;
   readonly stale: Check | undefined;
@@ -37,36 +35,34 @@ export interface TaskDef {
 }
 
 /** @internal validates options and resolves service names. */
-export function defineTask(name: string, options: TaskOptions<never> | TaskOptions, handler: unknown, services: ReadonlyMap<string, Service>): TaskDef {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid task name: ${JSON.stringify(name)} (expected a non-empty string)`);
+export function defineTask(name: unknown, options: unknown, handler: unknown, services: ReadonlyMap<string, Limiter>): TaskDef {
+  checkName(name, "task name");
+  checkOptions(options, TASK_OPTIONS, `options of task "${name}"`);
+  checkFunction(handler, `handler for task "${name}"`);
+  const opts = (options ?? {}) as TaskOptions;
+  const uses = opts.uses === undefined ? [] : typeof opts.uses === "string" ? [opts.uses] : Array.isArray(opts.uses) ? [...(opts.uses as unknown[])] : undefined;
+  if (uses === undefined) {
+    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid uses for task "${name}": ${describeValue(opts.uses)} (expected a service name or an array of them)`);
   }
-  if (typeof handler !== "function") {
-    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid handler for task "${name}": ${typeof handler} (expected a function)`);
-  }
-  const uses = options.uses === undefined ? [] : typeof options.uses === "string" ? [options.uses] : [...options.uses];
   const resolved = uses.map((s) => {
-    const service = services.get(s);
+    const service = typeof s === "string" ? services.get(s) : undefined;
     if (!service) {
       const known = [...services.keys()];
-      throw new ConfigurationError("ERR_UNKNOWN_SERVICE", `Unknown service: "${s}" used by task "${name}" (registered: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "none"}; register services before the tasks that use them)`);
+      throw new ConfigurationError("ERR_UNKNOWN_SERVICE", `Unknown service: ${describeValue(s)} used by task "${name}" (registered: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "none"}; register services before the tasks that use them)`);
     }
     return service;
   });
   const unique = [...new Set(resolved)].sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const check of ["ready", "stale"] as const) {
-    if (options[check] !== undefined && typeof options[check] !== "function") {
-      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid ${check} for task "${name}" (expected a function)`);
-    }
-  }
+  checkFunction(opts.ready, `ready of task "${name}"`, true);
+  checkFunction(opts.stale, `stale of task "${name}"`, true);
   return {
     name,
     handler: handler as Handler<unknown, unknown>,
-    services: unique,
+    limiters: unique,
     laneKey: unique.map((s) => s.name).join("\u0000"),
-    ready: options.ready as Check | undefined,
-    stale: options.stale as Check | undefined,
-    retry: new RetryPolicy(options.retry, name),
-    timeoutMs: options.timeout === undefined ? undefined : parsePositiveDuration(options.timeout, `timeout of task "${name}"`),
+    ready: opts.ready,
+    stale: opts.stale,
+    retry: new RetryPolicy(opts.retry, name),
+    timeoutMs: opts.timeout === undefined ? undefined : parsePositiveDuration(opts.timeout, `timeout of task "${name}"`),
   };
 }

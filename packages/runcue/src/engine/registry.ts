@@ -1,5 +1,5 @@
-import type { Work } from "./work.js";
-import type { WorkUnit } from "./work.js";
+import type { WorkRecord } from "../work/record.js";
+import type { Work } from "../work/work.js";
 
 const CHUNK_BITS = 12;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
@@ -16,21 +16,21 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
  */
 export class WorkRegistry {
   /** Chunk `c` holds sequence numbers `c * 4096` to `c * 4096 + 4095`; dropped chunks are undefined. */
-  readonly #chunks: ((WorkUnit | undefined)[] | undefined)[] = [];
+  readonly #chunks: ((WorkRecord | undefined)[] | undefined)[] = [];
   /** How many works each chunk still holds. */
   readonly #counts: number[] = [];
-  readonly #keys = new Map<string, WorkUnit>();
+  readonly #keys = new Map<string, WorkRecord>();
   /** A ring of the last `maxFinished` finished works. */
-  readonly #finished: WorkUnit[] = [];
+  readonly #finished: WorkRecord[] = [];
   #finishedHead = 0;
   readonly #maxFinished: number;
-  readonly #waiters = new Map<WorkUnit, ((work: Work) => void)[]>();
+  readonly #waiters = new Map<WorkRecord, ((work: Work) => void)[]>();
 
   constructor(maxFinished: number) {
     this.#maxFinished = maxFinished;
   }
 
-  add(work: WorkUnit): void {
+  add(work: WorkRecord): void {
     const c = work.seq >>> CHUNK_BITS;
     let chunk = this.#chunks[c];
     if (chunk === undefined) {
@@ -38,7 +38,7 @@ export class WorkRegistry {
         this.#chunks.push(undefined);
         this.#counts.push(0);
       }
-      chunk = new Array<WorkUnit | undefined>(CHUNK_SIZE);
+      chunk = new Array<WorkRecord | undefined>(CHUNK_SIZE);
       this.#chunks[c] = chunk;
       this.#counts[c] = 0;
     }
@@ -47,7 +47,7 @@ export class WorkRegistry {
     if (work.key !== undefined) this.#keys.set(work.key, work);
   }
 
-  #forget(work: WorkUnit): void {
+  #forget(work: WorkRecord): void {
     const c = work.seq >>> CHUNK_BITS;
     const chunk = this.#chunks[c];
     if (chunk === undefined || chunk[work.seq & CHUNK_MASK] !== work) return;
@@ -59,19 +59,19 @@ export class WorkRegistry {
   }
 
   /** The live work holding this dedupe key. */
-  byKey(key: string): WorkUnit | undefined {
+  byKey(key: string): WorkRecord | undefined {
     return this.#keys.get(key);
   }
 
   /** The work with this id: ids are the decimal sequence number, so "007" or "1e3" match nothing. */
-  get(id: string): WorkUnit | undefined {
+  get(id: string): WorkRecord | undefined {
     const seq = Number(id);
     if (!Number.isSafeInteger(seq) || seq < 0 || String(seq) !== id) return undefined;
     return this.#chunks[seq >>> CHUNK_BITS]?.[seq & CHUNK_MASK];
   }
 
   /** Known works in submission order. */
-  *values(): IterableIterator<WorkUnit> {
+  *values(): IterableIterator<WorkRecord> {
     for (const chunk of this.#chunks) {
       if (chunk === undefined) continue;
       for (let i = 0; i < CHUNK_SIZE; i++) {
@@ -87,7 +87,7 @@ export class WorkRegistry {
   }
 
   /** A work became terminal: free its key, keep it in the ring (forgetting the oldest), wake its waiters. */
-  finished(work: WorkUnit): void {
+  finished(work: WorkRecord): void {
     if (work.key !== undefined && this.#keys.get(work.key) === work) this.#keys.delete(work.key);
     const max = this.#maxFinished;
     if (max === 0) {
@@ -97,7 +97,7 @@ export class WorkRegistry {
       if (ring.length < max) {
         ring.push(work);
       } else {
-        this.#forget(ring[this.#finishedHead] as WorkUnit);
+        this.#forget(ring[this.#finishedHead] as WorkRecord);
         ring[this.#finishedHead] = work;
         this.#finishedHead = this.#finishedHead + 1 === max ? 0 : this.#finishedHead + 1;
       }
@@ -112,7 +112,7 @@ export class WorkRegistry {
   }
 
   /** Calls `resolve` when `work` finishes; returns a function that cancels the wait. */
-  onFinished(work: WorkUnit, resolve: (work: Work) => void): () => void {
+  onFinished(work: WorkRecord, resolve: (work: Work) => void): () => void {
     let list = this.#waiters.get(work);
     if (!list) this.#waiters.set(work, (list = []));
     list.push(resolve);

@@ -31,10 +31,15 @@ export class RateWindow {
     this.#starts = new Float64Array(rate.limit);
   }
 
+  /**
+   * Drops starts that left the window. The test is `start + span <= now`, the very sum
+   * {@link nextFreeAt} returns: with fractional times, `now - span` can round differently and
+   * leave a window closed at the moment its wake-up timer fires.
+   */
   #prune(now: number): void {
-    const cutoff = now - this.#span;
+    const span = this.#span;
     const starts = this.#starts;
-    while (this.#count > 0 && (starts[this.#head] as number) <= cutoff) {
+    while (this.#count > 0 && (starts[this.#head] as number) + span <= now) {
       this.#head = this.#head + 1 === this.limit ? 0 : this.#head + 1;
       this.#count--;
     }

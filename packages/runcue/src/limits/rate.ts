@@ -1,5 +1,5 @@
-import { ConfigurationError } from "./errors.js";
-import { parsePositiveDuration, type Duration } from "./duration.js";
+import { ConfigurationError } from "../errors.js";
+import { parsePositiveDuration, type Duration } from "../time/duration.js";
 
 /** A rate limit as an object: at most `limit` starts in any window of `interval`. */
 export interface RateSpec {

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * A length of time: milliseconds as a number, or a string with a unit:

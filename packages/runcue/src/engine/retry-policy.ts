@@ -1,5 +1,6 @@
-import { ConfigurationError } from "./errors.js";
-import { parseDuration, parseOptionalDuration, type Duration } from "./duration.js";
+import { ConfigurationError, describeValue } from "../errors.js";
+import { checkOptions } from "../validate.js";
+import { parseDuration, parseOptionalDuration, type Duration } from "../time/duration.js";
 
 /** The task option `retry`. */
 export interface RetryOptions {
@@ -27,9 +28,10 @@ export class RetryPolicy {
   readonly jitter: number;
 
   constructor(options: RetryOptions | undefined, task: string) {
+    checkOptions(options, ["attempts", "delay", "backoff", "maxDelay", "jitter"], `retry options of task "${task}"`);
     const attempts = options?.attempts ?? 1;
     if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid retry.attempts for task "${task}": ${String(options?.attempts)} (expected an integer >= 1, counting the first attempt)`);
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid retry.attempts for task "${task}": ${describeValue(options?.attempts)} (expected an integer >= 1, counting the first attempt)`);
     }
     const backoff = options?.backoff ?? "exponential";
     if (backoff !== "fixed" && backoff !== "exponential") {

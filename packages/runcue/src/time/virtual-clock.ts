@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "./clock.js";
-import { Heap } from "./heap.js";
+import { Heap } from "../queue/heap.js";
 
 interface VirtualTimer {
   at: number;
@@ -45,10 +45,12 @@ export class VirtualClock implements Clock {
     return this.#now;
   }
 
-  /** Schedules `fn` at `now + max(ms, 0)`. */
+  /** Schedules `fn` at `now + max(ms, 0)`; `Infinity` (or NaN) never fires and sets no timer. */
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: VirtualTimer = { at: this.#now + Math.max(ms, 0), seq: this.#seq++, fn, cancelled: false, heapIndex: -1 };
-    this.#timers.push(timer);
+    const at = Number.isNaN(ms) ? Infinity : this.#now + (ms > 0 ? ms : 0);
+    const timer: VirtualTimer = { at, seq: this.#seq++, fn, cancelled: false, heapIndex: -1 };
+    if (Number.isFinite(at)) this.#timers.push(timer);
+    else timer.cancelled = true;
     return timer;
   }
 

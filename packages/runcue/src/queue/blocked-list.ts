@@ -1,4 +1,4 @@
-import type { WorkUnit } from "./work.js";
+import type { WorkRecord } from "../work/record.js";
 
 /**
  * Works whose readiness check said no, in the order they were found blocked (roughly oldest
@@ -6,11 +6,11 @@ import type { WorkUnit } from "./work.js";
  * sweep can stop anywhere and resume later.
  */
 export class BlockedList {
-  head: WorkUnit | undefined = undefined;
-  tail: WorkUnit | undefined = undefined;
+  head: WorkRecord | undefined = undefined;
+  tail: WorkRecord | undefined = undefined;
   size = 0;
 
-  append(work: WorkUnit): void {
+  append(work: WorkRecord): void {
     work.prev = this.tail;
     work.next = undefined;
     if (this.tail) this.tail.next = work;
@@ -19,7 +19,7 @@ export class BlockedList {
     this.size++;
   }
 
-  remove(work: WorkUnit): void {
+  remove(work: WorkRecord): void {
     if (work.prev) work.prev.next = work.next;
     else this.head = work.next;
     if (work.next) work.next.prev = work.prev;

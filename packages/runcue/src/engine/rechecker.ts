@@ -1,8 +1,9 @@
-import { BlockedList } from "./blocked-list.js";
-import { callCheck, isThenable, type CheckSlots } from "./check-slots.js";
-import type { Clock, TimerHandle } from "./clock.js";
-import type { Check } from "./task.js";
-import type { WorkUnit } from "./work.js";
+import { BlockedList } from "../queue/blocked-list.js";
+import type { Clock, TimerHandle } from "../time/clock.js";
+import { Phase } from "../work/phase.js";
+import type { WorkRecord } from "../work/record.js";
+import type { Check } from "../work/work.js";
+import type { Screening } from "./screening.js";
 
 /** Blocked works asked per chunk of a full sweep, before other work gets a turn. */
 const SWEEP_CHUNK = 1024;
@@ -18,9 +19,9 @@ export interface RecheckHost {
   readonly clock: Clock;
   isStarted(): boolean;
   /** The readiness check that applies to this work, if any. */
-  readyCheck(work: WorkUnit): Check | undefined;
-  /** A blocked work was found ready (it has left the blocked list). */
-  unblocked(work: WorkUnit): void;
+  readyCheck(work: WorkRecord): Check | undefined;
+  /** A blocked work was found ready: it goes back to intake, to be asked `isStale` only. */
+  unblocked(work: WorkRecord): void;
   pump(): void;
 }
 
@@ -37,7 +38,7 @@ export interface RecheckHost {
  */
 export class Rechecker {
   readonly #host: RecheckHost;
-  readonly #slots: CheckSlots;
+  readonly #slots: Screening;
   readonly #interval: number;
   readonly #list = new BlockedList();
   #credit = 0;
@@ -45,9 +46,10 @@ export class Rechecker {
   #scanTimer: TimerHandle = undefined;
   #sweepTimer: TimerHandle = undefined;
   #sweeping = false;
-  #cursor: WorkUnit | undefined = undefined;
+  #cursor: WorkRecord | undefined = undefined;
+  #scanning = false;
 
-  constructor(host: RecheckHost, slots: CheckSlots, intervalMs: number) {
+  constructor(host: RecheckHost, slots: Screening, intervalMs: number) {
     this.#host = host;
     this.#slots = slots;
     this.#interval = intervalMs;
@@ -57,14 +59,13 @@ export class Rechecker {
     return this.#list.size;
   }
 
-  add(work: WorkUnit): void {
-    work.place = "blocked";
+  add(work: WorkRecord): void {
     this.#list.append(work);
     this.#armInterval();
   }
 
-  /** Takes a work out (cancel, timeout); an in-flight check's answer for it will be ignored. */
-  remove(work: WorkUnit): void {
+  /** Takes a work out (it was found ready, cancelled or timed out). */
+  remove(work: WorkRecord): void {
     this.#list.remove(work);
   }
 
@@ -146,40 +147,38 @@ export class Rechecker {
   }
 
   /** Asks up to `budget` blocked works from `from` on; returns where to continue (undefined at the end). */
-  #scan(from: WorkUnit | undefined, budget: number, sweep: boolean): WorkUnit | undefined {
+  #scan(from: WorkRecord | undefined, budget: number, sweep: boolean): WorkRecord | undefined {
     let w = from;
     // A sweep cursor may point at a work that left the list since; restart from the head then.
-    if (w !== undefined && w.place !== "blocked") w = this.#list.head;
-    for (let n = 0; w !== undefined && n < budget; n++) {
-      if (this.#slots.saturated) return sweep ? w : undefined;
-      const next = w.next;
-      if (!w.rechecking) this.#ask(w);
-      w = next;
+    if (w !== undefined && w.phase !== Phase.Blocked) w = this.#list.head;
+    this.#scanning = true;
+    try {
+      for (let n = 0; w !== undefined && n < budget; n++) {
+        if (this.#slots.saturated || !this.#host.isStarted()) return sweep ? w : undefined;
+        const next = w.next;
+        if (!w.checkSlot) this.#ask(w);
+        // The answer may have unblocked `next` too (a check that cancels or resubmits): stay on the list.
+        w = next !== undefined && next.phase === Phase.Blocked ? next : next === undefined ? undefined : this.#list.head;
+      }
+      return w;
+    } finally {
+      this.#scanning = false;
     }
-    return w;
   }
 
-  #ask(work: WorkUnit): void {
-    const ok = callCheck(this.#host.readyCheck(work), work, false);
-    if (isThenable(ok)) {
-      const token = work.run;
-      work.rechecking = true;
-      this.#slots.inFlight++;
-      const settle = (v: boolean): void => {
-        this.#slots.inFlight--;
-        work.rechecking = false;
-        if (v && work.run === token && work.place === "blocked") this.#unblock(work);
-        if (this.#sweeping && this.#sweepTimer === undefined) this.#sweepTimer = this.#host.clock.setTimeout(() => this.#continueSweep(), 0);
-        this.#host.pump();
-      };
-      ok.then((v) => settle(Boolean(v)), () => settle(false));
-      return;
-    }
-    if (ok) this.#unblock(work);
+  #ask(work: WorkRecord): void {
+    this.#slots.ask(work, this.#host.readyCheck(work), "isReady", this.#answered);
   }
 
-  #unblock(work: WorkUnit): void {
-    this.#list.remove(work);
-    this.#host.unblocked(work);
-  }
+  readonly #answered = (work: WorkRecord, answer: boolean | { error: Error } | "timeout"): void => {
+    if (work.phase !== Phase.Blocked) return;
+    if (answer === true) {
+      this.#host.unblocked(work);
+    } else {
+      // Phase data of `Blocked`, kept by the owner of the blocked list: why it is still blocked.
+      work.blockCause = answer === false ? "not_ready" : answer === "timeout" ? "check_timeout" : "check_error";
+    }
+    // An asynchronous answer resumes a sweep that paused on saturated check slots.
+    if (!this.#scanning && this.#sweeping && this.#sweepTimer === undefined) this.#sweepTimer = this.#host.clock.setTimeout(() => this.#continueSweep(), 0);
+  };
 }

@@ -1,0 +1,478 @@
+import { CancelledError, ConfigurationError, describeValue, messageOf, RuncueError, type TimeoutError } from "../errors.js";
+import { Emitter } from "../events/emitter.js";
+import type { BlockReason } from "../events/event-map.js";
+import { MemoryLimiter, type ServiceOptions } from "../limits/memory-limiter.js";
+import type { Limiter } from "../limits/limiter.js";
+import { Lane } from "../queue/lane.js";
+import type { PriorityContext, ResolvedCueOptions, SubmitOptions } from "../options.js";
+import { inlineExecutor, type Executor } from "../run/executor.js";
+import type { Middleware } from "../run/middleware.js";
+import { defineTask, type TaskDef } from "../task.js";
+import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
+import { parseDuration } from "../time/duration.js";
+import { Lifecycle } from "../work/lifecycle.js";
+import { Phase, isPendingPhase } from "../work/phase.js";
+import { WorkRecord } from "../work/record.js";
+import type { Check, Work } from "../work/work.js";
+import { Attempts } from "./attempt.js";
+import { Delays } from "./delays.js";
+import { Dispatcher } from "./dispatcher.js";
+import { Queries } from "./queries.js";
+import { Rechecker } from "./rechecker.js";
+import { WorkRegistry } from "./registry.js";
+import { Screening } from "./screening.js";
+import { Watchdog } from "./watchdog.js";
+
+/** On the system clock, each rate start holds its slot this much longer than the interval (see RateWindow). */
+const RATE_GUARD_MS = 1;
+
+const SUBMIT_OPTIONS = ["priority", "delay", "key"];
+
+/**
+ * @internal The scheduler behind `Cue`. It wires the collaborators and owns the few decisions
+ * that join them: where a submitted or due work goes, what a cancel or a stop does, and the
+ * pump that runs dispatch passes without ever recursing.
+ *
+ * Collaborators, each behind a narrow host interface: `Lifecycle` (the only writer of a work's
+ * phase, the counts and the lifecycle events), `Screening` (arrival and dispatch checks),
+ * `Rechecker` (blocked works), `Delays`, `Dispatcher` (lanes and their limiters), `Attempts`
+ * (handlers through the executor and middleware), `Watchdog` (deadlines and stalls), and
+ * `WorkRegistry` (ids, keys, finished works, waiters).
+ *
+ * Event-driven: a submit, a finished handler, a freed slot or an opening rate window triggers a
+ * dispatch pass; timers are set only for known future moments.
+ */
+export class Engine {
+  readonly options: ResolvedCueOptions;
+  readonly clock: Clock;
+  readonly events: Emitter;
+  readonly lifecycle: Lifecycle;
+  readonly executor: Executor = inlineExecutor;
+  readonly middleware: Middleware[] = [];
+  readonly registry: WorkRegistry;
+  readonly services = new Map<string, Limiter>();
+  readonly tasks = new Map<string, TaskDef>();
+  readonly lanes = new Map<string, Lane<WorkRecord>>();
+  readonly screening: Screening;
+  readonly rechecker: Rechecker;
+  readonly delays: Delays;
+  readonly dispatcher: Dispatcher;
+  readonly attempts: Attempts;
+  readonly watchdog: Watchdog;
+  readonly queries: Queries;
+
+  isReady: Check | undefined = undefined;
+  isStale: Check | undefined = undefined;
+  priority: ((ctx: PriorityContext) => number) | undefined = undefined;
+
+  #seq = 0;
+  #started = false;
+  /** Bumped by each `start()`: a `stop()` begun before a restart must not touch the new run. */
+  #run = 0;
+  /** Bumped whenever a handler settles: artifacts may have changed since a work was screened. */
+  #gen = 0;
+  #pumping = false;
+  #pumpAgain = false;
+  #pumpTimer: TimerHandle = undefined;
+  #idleWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(options: ResolvedCueOptions) {
+    this.options = options;
+    this.clock = options.clock;
+    this.events = new Emitter(options.onListenerError);
+    this.registry = new WorkRegistry(options.maxFinished);
+    const isStarted = (): boolean => this.#started;
+    const pump = (): void => this.#pump();
+    this.lifecycle = new Lifecycle(this.events, {
+      addDelayed: (w) => this.delays.add(w),
+      removeDelayed: (w) => this.delays.remove(w),
+      addIntake: (w) => this.screening.intake.push(w),
+      removeIntake: (w) => this.screening.intake.remove(w),
+      addBlocked: (w) => this.rechecker.add(w),
+      removeBlocked: (w) => {
+        this.rechecker.remove(w);
+        this.screening.release(w);
+      },
+      addQueued: (w) => this.#enqueue(w),
+      removeQueued: (w) => this.laneOf(w).remove(w),
+    }, {
+      pendingStarted: (w, now) => this.watchdog.pendingStarted(w, now),
+      pendingEnded: (w) => this.watchdog.pendingEnded(w),
+      finished: (w) => this.registry.finished(w),
+      failedUnheard: (w, error) => console.warn(failureLine(w, error)),
+      idle: () => {
+        const waiters = this.#idleWaiters;
+        if (waiters.length === 0) return;
+        this.#idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      },
+      leftChecking: (w, starting) => {
+        const checking = w.phase === Phase.Checking;
+        this.screening.release(w);
+        if (checking && !starting) {
+          this.laneOf(w).cancel();
+          this.#pumpAgain = true; // a freed reservation may let another work go
+        }
+      },
+    });
+    this.screening = new Screening({
+      clock: this.clock,
+      lifecycle: this.lifecycle,
+      isStarted,
+      readyCheck: (w) => w.def.ready ?? this.isReady,
+      staleCheck: (w) => w.def.stale ?? this.isStale,
+      generation: () => this.#gen,
+      startChecked: (w) => this.attempts.start(w, this.clock.now()),
+      pump,
+    }, options.checkConcurrency, options.checkTimeout);
+    this.rechecker = new Rechecker({
+      clock: this.clock,
+      isStarted,
+      readyCheck: (w) => w.def.ready ?? this.isReady,
+      unblocked: (w) => {
+        w.readyKnown = true;
+        this.lifecycle.move(w, Phase.Intake);
+        this.#schedulePump();
+      },
+      pump,
+    }, this.screening, options.recheckInterval);
+    this.delays = new Delays(this.clock, (w) => this.#arrive(w), () => {
+      this.watchdog.activity(this.clock.now());
+      this.#pump();
+    });
+    this.dispatcher = new Dispatcher({
+      clock: this.clock,
+      lifecycle: this.lifecycle,
+      isStarted,
+      needsDispatchCheck: (w) => w.checkedGen !== this.#gen && this.screening.hasChecks(w),
+      checksSaturated: () => this.screening.saturated,
+      dispatchCheck: (w) => this.screening.dispatchCheck(w),
+      start: (w, now) => this.attempts.start(w, now),
+      woke: (now) => this.watchdog.activity(now),
+      waiting: (lane, until, now) => this.#announceWait(lane, until, now),
+      pump,
+    });
+    this.attempts = new Attempts({
+      clock: this.clock,
+      lifecycle: this.lifecycle,
+      executor: this.executor,
+      middleware: this.middleware,
+      random: options.random,
+      laneOf: (w) => this.laneOf(w),
+      activity: (now) => this.watchdog.activity(now),
+      pause: (w, service, until) => this.#pause(w, service, until),
+      announcePause: (w, services, until, error) => {
+        if (!this.events.has("pause")) return;
+        for (const service of services) this.events.emit("pause", { service, until, work: w, error });
+      },
+      afterRunning: (aborted) => this.#afterRunning(aborted),
+    });
+    this.watchdog = new Watchdog({
+      clock: this.clock,
+      isStarted,
+      pendingCount: () => this.lifecycle.pending,
+      hasTimedOrActiveWork: () => this.#hasTimedOrActiveWork(),
+      failPending: (w, error) => this.failPending(w, error),
+      pendingWorks: () => this.queries.pendingWorks(),
+      pendingWarning: (w, pendingMs, limitMs) => {
+        if (this.events.has("pendingWarning")) this.events.emit("pendingWarning", { work: w, pendingMs });
+        else console.warn(`runcue: ${w.task}[${w.id}] pending for ${Math.round(pendingMs)}ms (threshold ${limitMs}ms)`);
+      },
+      stallWarning: (sinceMs) => this.#stallWarning(sinceMs),
+    }, options);
+    this.queries = new Queries(this);
+  }
+
+  isStarted(): boolean {
+    return this.#started;
+  }
+
+  laneOf(work: WorkRecord): Lane<WorkRecord> {
+    return this.lanes.get(work.def.laneKey) as Lane<WorkRecord>;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  addService(name: string, options: ServiceOptions | undefined): void {
+    if (this.services.has(name)) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
+    }
+    this.services.set(name, new MemoryLimiter(name, options ?? {}, this.clock === systemClock ? RATE_GUARD_MS : 0));
+  }
+
+  addTask(name: unknown, options: unknown, handler: unknown): TaskDef {
+    const def = defineTask(name, options, handler, this.services);
+    const existing = this.tasks.get(def.name);
+    if (existing && existing.laneKey !== def.laneKey && this.queries.hasLiveWork(def.name)) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Task "${def.name}" has pending or running work; it cannot be re-registered with different services`);
+    }
+    this.tasks.set(def.name, def);
+    if (!this.lanes.has(def.laneKey)) {
+      const lane = new Lane<WorkRecord>(def.laneKey, def.limiters);
+      this.lanes.set(def.laneKey, lane);
+      this.dispatcher.addLane(lane);
+    }
+    return def;
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  submit(taskName: string, params: unknown, options: SubmitOptions | undefined): string {
+    const def = typeof taskName === "string" ? this.tasks.get(taskName) : undefined;
+    if (!def) {
+      const known = [...this.tasks.keys()];
+      throw new ConfigurationError("ERR_UNKNOWN_TASK", `Unknown task: ${describeValue(taskName)} (registered: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "none"})`);
+    }
+    let key: string | undefined;
+    let fixed: number | undefined;
+    let delay = 0;
+    if (options !== undefined) {
+      this.queries.checkOptions(options, SUBMIT_OPTIONS, "submit options");
+      key = options.key;
+      if (key !== undefined) {
+        if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${describeValue(key)} (expected a string)`);
+        const existing = this.registry.byKey(key);
+        if (existing) return existing.id;
+      }
+      if (options.priority !== undefined) {
+        if (typeof options.priority !== "number" || Number.isNaN(options.priority)) {
+          throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid priority: ${describeValue(options.priority)} (expected a number in [0, 1])`);
+        }
+        fixed = Math.min(1, Math.max(0, options.priority));
+      }
+      if (options.delay !== undefined) delay = parseDuration(options.delay, "delay");
+    }
+    const now = this.clock.now();
+    const work = new WorkRecord(++this.#seq, def, params === undefined ? {} : params, now, key, fixed);
+    this.registry.add(work);
+    if (this.lifecycle.isIdle) this.watchdog.activity(now);
+    if (delay > 0) {
+      work.dueAt = now + delay;
+      this.lifecycle.submitted(work, Phase.Delayed, now);
+    } else {
+      this.lifecycle.submitted(work, this.screening.hasChecks(work) ? Phase.Intake : Phase.Queued, now);
+      this.#schedulePump();
+    }
+    return work.id;
+  }
+
+  /** A delayed work is due: to its arrival check, or straight to its lane. */
+  #arrive(work: WorkRecord): void {
+    if (this.screening.hasChecks(work)) this.lifecycle.move(work, Phase.Intake);
+    else this.lifecycle.queue(work);
+  }
+
+  /** Puts a work in its lane, at the priority it has now (the lane is the `Queued` container). */
+  #enqueue(work: WorkRecord): void {
+    if (work.fixedPriority !== undefined) {
+      work.priority = work.fixedPriority;
+    } else if (this.priority !== undefined) {
+      let p: number;
+      try {
+        p = Number(this.priority({ work, waitTime: this.clock.now() - work.createdAt, queueDepth: this.lifecycle.pending }));
+      } catch {
+        p = 0.5;
+      }
+      work.priority = Number.isNaN(p) ? 0.5 : Math.min(1, Math.max(0, p));
+    }
+    this.laneOf(work).push(work);
+  }
+
+  // ---------------------------------------------------------------- the pump
+
+  #schedulePump(): void {
+    if (this.#pumpTimer !== undefined || !this.#started) return;
+    this.#pumpTimer = this.clock.setTimeout(() => {
+      this.#pumpTimer = undefined;
+      this.#pump();
+    }, 0);
+  }
+
+  /**
+   * Screens arrivals and starts as much work as the limits allow. Re-entrant calls (a handler
+   * or listener finishing inside the loop) only flag another round, so the stack stays flat.
+   */
+  #pump(): void {
+    if (!this.#started) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        if (this.screening.intake.size > 0) this.screening.drainIntake();
+        this.dispatcher.round();
+      } while (this.#pumpAgain && this.#started);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #afterRunning(aborted: boolean): void {
+    this.#gen++;
+    this.rechecker.finished();
+    if (this.#drainWaiters.length > 0 && this.lifecycle.running === 0) this.#wakeDrainWaiters();
+    if (aborted) this.#schedulePump();
+    else this.#pump();
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Pushback: pause the named service of the work's task, or all of them; returns the names paused. */
+  #pause(work: WorkRecord, service: string | undefined, until: number): string[] {
+    const paused: string[] = [];
+    for (const limiter of work.def.limiters) {
+      if (service !== undefined && limiter.name !== service) continue;
+      limiter.pause(until);
+      paused.push(limiter.name);
+    }
+    return paused;
+  }
+
+  #announceWait(lane: Lane<WorkRecord>, until: number, now: number): void {
+    if (!this.events.has("wait")) return;
+    const paused = lane.limiters.some((l) => l.block(now)?.paused === true);
+    this.events.emit("wait", { services: lane.limiters.map((l) => l.name), reason: paused ? "paused" : "rate_limited", until });
+  }
+
+  #stallWarning(sinceMs: number): void {
+    const counts = new Map<BlockReason, number>();
+    for (const info of this.queries.debugBlocked()) counts.set(info.reason, (counts.get(info.reason) ?? 0) + 1);
+    const reasons = [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+    const pending = this.lifecycle.pending;
+    if (this.events.has("stall")) {
+      this.events.emit("stall", { sinceProgressMs: sinceMs, pending, reasons });
+      return;
+    }
+    const top = reasons.slice(0, 3).map((r) => `${r.count} ${r.reason}`).join(", ");
+    console.warn(`runcue: stall: no progress for ${Math.round(sinceMs)}ms; ${pending} works pending (${top || "no reason known"}); see cue.debugBlocked()`);
+  }
+
+  #hasTimedOrActiveWork(): boolean {
+    const c = this.lifecycle.counts;
+    return this.lifecycle.running > 0 || (c[Phase.Checking] as number) > 0 || (c[Phase.Screening] as number) > 0 ||
+      this.delays.size > 0 || this.screening.intake.size > 0 || this.screening.inFlight > 0 || this.dispatcher.hasTimedWait;
+  }
+
+  // ---------------------------------------------------------------- cancel, timeouts
+
+  /** Cancels a pending or running work; false when it is unknown or already finished. */
+  cancel(work: WorkRecord, message: string): boolean {
+    const phase = work.phase;
+    if (phase === Phase.Running) {
+      const error = new CancelledError(message);
+      this.attempts.leave(work);
+      this.lifecycle.cancel(work, error, this.clock.now());
+      work.abort(error);
+      this.#afterRunning(true);
+      return true;
+    }
+    if (!isPendingPhase(phase) || phase === Phase.New) return false;
+    this.lifecycle.cancel(work, new CancelledError(message), this.clock.now());
+    this.#schedulePump();
+    return true;
+  }
+
+  /** Fails a pending work with a timeout (pending or stall). */
+  failPending(work: WorkRecord, error: TimeoutError): void {
+    if (!isPendingPhase(work.phase) || work.phase === Phase.New) return;
+    this.lifecycle.fail(work, error, this.clock.now());
+    this.#schedulePump();
+  }
+
+  // ---------------------------------------------------------------- start and stop
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#run++;
+    // A stop() still waiting from before this start is over: its run was superseded.
+    if (this.#drainWaiters.length > 0) this.#wakeDrainWaiters();
+    const now = this.clock.now();
+    this.watchdog.start(now);
+    this.delays.start();
+    this.rechecker.start();
+    this.#schedulePump();
+  }
+
+  async stop(timeoutMs: number | undefined): Promise<void> {
+    const run = this.#run;
+    if (this.#started) {
+      this.#started = false;
+      if (this.#pumpTimer !== undefined) this.clock.clearTimeout(this.#pumpTimer);
+      this.#pumpTimer = undefined;
+      this.delays.stop();
+      this.rechecker.stop();
+      this.dispatcher.stop();
+      this.watchdog.stop();
+    }
+    if (this.lifecycle.running === 0) return;
+    const drained = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    if (timeoutMs === undefined) return drained;
+    let timer: TimerHandle;
+    const expired = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([drained, expired]);
+    this.clock.clearTimeout(timer);
+    // Restarted meanwhile: the running works belong to the new run now.
+    if (this.#run !== run || this.#started || this.lifecycle.running === 0) return;
+    for (const work of this.queries.runningWorks()) {
+      this.cancel(work, `Work ${work.id} (${work.task}) was abandoned: stop() timed out after ${timeoutMs}ms`);
+    }
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  wait(id: string, signal: AbortSignal | undefined): Promise<Work> {
+    const work = this.queries.get(id);
+    if (!work) {
+      return Promise.reject(new RuncueError("ERR_UNKNOWN_WORK", `Unknown work id: ${describeValue(id)} (never submitted to this cue, or finished and forgotten after maxFinished newer works)`));
+    }
+    if (!isPendingPhase(work.phase) && work.phase !== Phase.Running) return Promise.resolve(work);
+    return awaitWith<Work>(signal, (resolve) => this.registry.onFinished(work, resolve));
+  }
+
+  idle(signal: AbortSignal | undefined): Promise<undefined> {
+    if (this.lifecycle.isIdle) return Promise.resolve(undefined);
+    return awaitWith<undefined>(signal, (resolve) => {
+      const fn = (): void => resolve(undefined);
+      this.#idleWaiters.push(fn);
+      return () => {
+        const i = this.#idleWaiters.indexOf(fn);
+        if (i >= 0) this.#idleWaiters.splice(i, 1);
+      };
+    });
+  }
+}
+
+/** The default warning for a failure nobody listens to: one line, never silent. */
+function failureLine(work: Work, error: Error): string {
+  return `runcue: task "${work.task}" work ${work.id} failed (attempt ${work.attempt}): ${messageOf(error)} (listen with cue.on("fail") to handle failures)`;
+}
+
+/** A promise of `register`'s value that rejects with the signal's reason if it aborts first; the registration is undone either way. */
+function awaitWith<T>(signal: AbortSignal | undefined, register: (resolve: (v: T) => void) => () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      unregister();
+      reject(signal?.reason);
+    };
+    const unregister = register((v) => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(v);
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,75 @@
+import { describeValue, messageOf } from "../errors.js";
+import type { BlockReason } from "../events/event-map.js";
+import type { Lane } from "../queue/lane.js";
+import { Phase } from "../work/phase.js";
+import type { WorkRecord } from "../work/record.js";
+import type { Work } from "../work/work.js";
+
+/** One entry of `debugBlocked()`. */
+export interface BlockedInfo {
+  /** The pending work. */
+  work: Work;
+  /** Why it waits. */
+  reason: BlockReason;
+  /** A sentence for humans, with the numbers. */
+  details: string;
+  /** When the blocker ends (epoch ms), where known. */
+  until?: number;
+}
+
+/** What {@link explain} needs to know about the engine. */
+export interface ExplainContext {
+  now: number;
+  started: boolean;
+  /** Async checks are at their `checkConcurrency` bound. */
+  checksSaturated: boolean;
+  checkConcurrency: number;
+  checkTimeout: number | undefined;
+  laneOf(work: WorkRecord): Lane<WorkRecord>;
+}
+
+const BLOCK_DETAILS = {
+  not_ready: (w: WorkRecord) => `isReady returned false for ${w.task}(params=${describeValue(w.params)})`,
+  check_error: (w: WorkRecord) => `isReady threw for ${w.task}(params=${describeValue(w.params)}); counted as not ready, asked again at the next recheck`,
+  check_timeout: (w: WorkRecord, ctx: ExplainContext) => `isReady for ${w.task}(params=${describeValue(w.params)}) did not settle within ${String(ctx.checkTimeout)}ms (checkTimeout); counted as not ready, asked again at the next recheck`,
+};
+
+/** Why a pending work is waiting, read from its phase (for `debugBlocked()`). */
+export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
+  const { now } = ctx;
+  switch (work.phase) {
+    case Phase.Delayed: {
+      const ms = Math.max(0, Math.ceil(work.dueAt - now));
+      return work.retryWait
+        ? { work, reason: "retry_wait", details: `Attempt ${work.attempt} of ${work.def.retry.attempts} of ${work.task} starts in ${ms}ms (last error: ${messageOf(work.error)})`, until: work.dueAt }
+        : { work, reason: "delayed", details: `${work.task} is delayed; due in ${ms}ms`, until: work.dueAt };
+    }
+    case Phase.Blocked:
+      return { work, reason: "not_ready", details: BLOCK_DETAILS[work.blockCause](work, ctx) };
+    case Phase.Checking:
+    case Phase.Screening: {
+      const holds = work.phase === Phase.Checking ? " (holding its service slots)" : "";
+      const limit = ctx.checkTimeout === undefined ? "" : `; checkTimeout ${ctx.checkTimeout}ms`;
+      return { work, reason: "not_ready", details: `isReady/isStale for ${work.task} still running${holds}${limit}` };
+    }
+    default: {
+      if (!ctx.started) return { work, reason: "stopped", details: "The cue is stopped: pending work waits for start()" };
+      if (work.phase === Phase.Intake) {
+        return ctx.checksSaturated
+          ? { work, reason: "queued", details: `Waiting for one of ${ctx.checkConcurrency} async check slots (checkConcurrency)` }
+          : { work, reason: "queued", details: `${work.task} is waiting for its isReady/isStale check` };
+      }
+      for (const limiter of ctx.laneOf(work).limiters) {
+        const block = limiter.block(now);
+        if (block) {
+          const { reason, details, until } = block;
+          return until === undefined ? { work, reason, details } : { work, reason, details, until };
+        }
+      }
+      if (ctx.checksSaturated && work.checkedGen !== -1) {
+        return { work, reason: "queued", details: `Waiting for one of ${ctx.checkConcurrency} async check slots (checkConcurrency)` };
+      }
+      return { work, reason: "queued", details: `${work.task} is next in line; dispatch is scheduled` };
+    }
+  }
+}

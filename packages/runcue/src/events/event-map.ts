@@ -1,0 +1,54 @@
+import type { Work } from "../work/work.js";
+
+/** Why a pending work waits, from `debugBlocked()` and the `stall` event. */
+export type BlockReason = "not_ready" | "service_full" | "rate_limited" | "delayed" | "retry_wait" | "queued" | "stopped";
+
+/**
+ * Every event of a cue and its payload: one object per event, so payloads can grow fields.
+ * Listen with `cue.on(name, listener)`. Per work, the events come in lifecycle order:
+ * `submit`, then any of `block`/`queue`, then `start`, then `complete` | `fail` | `retry`
+ * (and around again), or `skip` or `cancel`. Exactly one of `complete`, `fail`, `skip`,
+ * `cancel` ends each work. Each is emitted after the move it reports is complete, so a
+ * listener sees a consistent cue and may call back into it.
+ */
+export interface CueEventMap {
+  /** A work was created by `submit`. */
+  submit: { work: Work };
+  /** A work entered its services' queue, screened (or without checks); it waits for slots and rate starts. */
+  queue: { work: Work };
+  /** `isReady` said no (`not_ready`), threw (`check_error`, with `error`) or passed `checkTimeout` (`check_timeout`). */
+  block: { work: Work; reason: "not_ready" | "check_error" | "check_timeout"; error?: Error };
+  /** A work is about to run its handler (it holds its slots and rate starts). */
+  start: { work: Work };
+  /** A handler returned. `durationMs` runs from the start to the return. */
+  complete: { work: Work; result: unknown; durationMs: number };
+  /** A work failed for good: no retries left, `Permanent`, or a timeout. */
+  fail: { work: Work; error: Error };
+  /** A work was ready and not stale: completed without running. */
+  skip: { work: Work };
+  /** An attempt failed and the work will try again after `delayMs`; `pushback` when `RateLimited` sent it back (no attempt used). */
+  retry: { work: Work; error: Error; delayMs: number; pushback: boolean };
+  /** A work was cancelled (`cancel`), or abandoned by `stop({ timeout })`. */
+  cancel: { work: Work; error: Error };
+  /** A service was paused by `RateLimited` pushback until `until` (epoch ms). */
+  pause: { service: string; until: number; work: Work; error: Error };
+  /** Queued work must wait for a rate window (`rate_limited`) or a pushback pause (`paused`) until `until`. */
+  wait: { services: string[]; reason: "rate_limited" | "paused"; until: number };
+  /** A work has been pending longer than `pendingWarnAfter` (once per pending spell). */
+  pendingWarning: { work: Work; pendingMs: number };
+  /** Work is pending and nothing has happened for `stallWarnAfter` (once per stall); `reasons` counts `debugBlocked()` reasons, most common first. */
+  stall: { sinceProgressMs: number; pending: number; reasons: { reason: BlockReason; count: number }[] };
+  /** Nothing is pending or running any more. */
+  idle: Record<string, never>;
+}
+
+/** The name of an event in {@link CueEventMap}. */
+export type CueEventName = keyof CueEventMap;
+
+/** A listener of event `E`. It may return a promise; a rejection goes to `onListenerError`. */
+export type CueListener<E extends CueEventName> = (payload: CueEventMap[E]) => void | Promise<void>;
+
+/** Every event name, for validation. */
+export const EVENT_NAMES: readonly CueEventName[] = [
+  "submit", "queue", "block", "start", "complete", "fail", "skip", "retry", "cancel", "pause", "wait", "pendingWarning", "stall", "idle",
+];

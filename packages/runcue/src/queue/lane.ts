@@ -1,0 +1,133 @@
+import type { Limiter } from "../limits/limiter.js";
+import { Fifo, type FifoItem } from "./fifo.js";
+import { Heap, type HeapItem } from "./heap.js";
+
+/** What a lane needs of the works it queues. */
+export interface LaneItem extends FifoItem, HeapItem {
+  /** In [0, 1], higher first. */
+  readonly priority: number;
+  /** Submission order: ties in priority go to the lower. */
+  readonly seq: number;
+}
+
+/** Higher priority first, then lower submission sequence (FIFO among equals). */
+export function runsBefore(a: LaneItem, b: LaneItem): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
+}
+
+/**
+ * The queue of works waiting to start through one set of services (every task with the same
+ * `uses` shares a lane), and those services' limiters. The common case, submissions at one
+ * priority arriving in sequence order, goes to a plain FIFO (O(1)); a work that would break the
+ * FIFO's order (another priority, or an older work coming back) goes to a heap (O(log n)). The
+ * head of the lane is the better of the two heads.
+ */
+export class Lane<T extends LaneItem = LaneItem> {
+  readonly key: string;
+  readonly limiters: readonly Limiter[];
+  /** True when a service of this lane has a rate limit (start times must be exact). */
+  readonly timed: boolean;
+  readonly #heap = new Heap<T>(runsBefore);
+  readonly #fifo = new Fifo<T>();
+  /** When the lane's wake-up timer fires (Infinity: none armed). Written by the dispatcher only. */
+  wakeAt = Infinity;
+  /** The armed wake-up timer. Written by the dispatcher only. */
+  wakeTimer: unknown = undefined;
+  /** An asynchronous acquisition is in flight for this lane's head. Written by the dispatcher only. */
+  acquiring = false;
+  /** The dispatch round in which this lane was found unable to start. Written by the dispatcher only. */
+  skippedRound = 0;
+
+  constructor(key: string, limiters: readonly Limiter[]) {
+    this.key = key;
+    this.limiters = limiters;
+    this.timed = limiters.some((l) => l.timed);
+  }
+
+  get size(): number {
+    return this.#fifo.size + this.#heap.size;
+  }
+
+  push(work: T): void {
+    const tail = this.#fifo.tail;
+    if (tail === undefined || (tail.priority === work.priority && tail.seq < work.seq)) this.#fifo.push(work);
+    else this.#heap.push(work);
+  }
+
+  peek(): T | undefined {
+    const f = this.#fifo.peek();
+    const h = this.#heap.peek();
+    if (f === undefined) return h;
+    if (h === undefined) return f;
+    return runsBefore(h, f) ? h : f;
+  }
+
+  pop(): T | undefined {
+    const f = this.#fifo.peek();
+    const h = this.#heap.peek();
+    if (f !== undefined && (h === undefined || !runsBefore(h, f))) return this.#fifo.shift();
+    return this.#heap.pop();
+  }
+
+  /** Removes a work that is in this lane (cancel, timeout); its memory is released at once. */
+  remove(work: T): void {
+    if (!this.#fifo.remove(work)) this.#heap.remove(work);
+  }
+
+  /**
+   * Takes a slot and a reserved start in every service, or none: returns `true`, or when the
+   * lane could next start (`Infinity` when only a finishing work frees a slot). A promise when
+   * some limiter answers asynchronously.
+   */
+  acquire(now: number): true | number | Promise<true | number> {
+    const limiters = this.limiters;
+    for (let i = 0; i < limiters.length; i++) {
+      const r = (limiters[i] as Limiter).tryAcquire(now);
+      if (r === true) continue;
+      if (typeof r === "number") {
+        for (let j = 0; j < i; j++) (limiters[j] as Limiter).cancel();
+        return r;
+      }
+      return this.#acquireRest(r, i, now);
+    }
+    return true;
+  }
+
+  async #acquireRest(pending: Promise<true | number>, i: number, now: number): Promise<true | number> {
+    const limiters = this.limiters;
+    let r: true | number;
+    try {
+      r = await pending;
+    } catch {
+      r = now + 1000; // a limiter that failed to answer is asked again in a second
+    }
+    for (;;) {
+      if (r !== true) {
+        for (let j = 0; j < i; j++) (limiters[j] as Limiter).cancel();
+        return r;
+      }
+      if (++i >= limiters.length) return true;
+      try {
+        r = await (limiters[i] as Limiter).tryAcquire(now);
+      } catch {
+        r = now + 1000; // a limiter that failed to answer is asked again in a second
+      }
+    }
+  }
+
+  commit(at: number): void {
+    const limiters = this.limiters;
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).commit(at);
+  }
+
+  /** Gives back an unused reservation in every service. */
+  cancel(): void {
+    const limiters = this.limiters;
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).cancel();
+  }
+
+  release(): void {
+    const limiters = this.limiters;
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).release();
+  }
+}

@@ -1,0 +1,121 @@
+import { inspect } from "node:util";
+import type { TaskDef } from "../task.js";
+import { Phase, STATE_OF } from "./phase.js";
+import type { Work, WorkState } from "./work.js";
+
+/** Why a blocked work is blocked: its `isReady` said no, threw, or did not settle in time. */
+export type BlockCause = "not_ready" | "check_error" | "check_timeout";
+
+/**
+ * The engine's record of a work. It is the object users see as {@link Work}; the fields below
+ * the public ones are the engine's bookkeeping and not part of the API. `phase` is written only
+ * by `Lifecycle`; each container writes its own position field (`heapIndex`, `fifoPos`,
+ * `prev`/`next`, `deadlinePos`).
+ */
+export class WorkRecord implements Work<unknown, unknown> {
+  readonly task: string;
+  readonly params: unknown;
+  attempt = 1;
+  readonly createdAt: number;
+  startedAt: number | undefined = undefined;
+  completedAt: number | undefined = undefined;
+  result: unknown = undefined;
+  error: Error | undefined = undefined;
+  skipped = false;
+  readonly key: string | undefined;
+  priority = 0.5;
+
+  /** @internal submission order; ties in priority go to the lower seq. */
+  readonly seq: number;
+  /** @internal */
+  readonly def: TaskDef;
+  /** @internal where it is; see `phase.ts`. Written only by `Lifecycle`. */
+  phase: Phase = Phase.New;
+  /** @internal explicit priority from submit, if given. */
+  readonly fixedPriority: number | undefined;
+  /** @internal position in a heap (lane, delays). */
+  heapIndex = -1;
+  /** @internal position in a FIFO (lane, intake). */
+  fifoPos = -1;
+  /** @internal position in the deadline queue of its pending spell. */
+  deadlinePos = -1;
+  /** @internal when it is due (phase `Delayed`). */
+  dueAt = 0;
+  /** @internal `Delayed` by a retry wait (vs. a submit delay). */
+  retryWait = false;
+  /** @internal when it last became pending (submit or retry), for pending timeouts. */
+  pendingSince: number;
+  /** @internal the pending warning already fired for this pending spell. */
+  warned = false;
+  /** @internal neighbours in the blocked list (phase `Blocked`). */
+  prev: WorkRecord | undefined = undefined;
+  next: WorkRecord | undefined = undefined;
+  /** @internal why it is `Blocked`. */
+  blockCause: BlockCause = "not_ready";
+  /** @internal per-attempt and per-check token: answers of a superseded attempt or check are ignored. */
+  token = 0;
+  /** @internal the attempt's timeout timer (`Running`), or the check's (`Screening`, `Checking`, `Blocked`). */
+  timer: unknown = undefined;
+  /** @internal an asynchronous check of this work is in flight and holds a `checkConcurrency` slot. */
+  checkSlot = false;
+  /** @internal a recheck found it ready: its arrival check asks only `isStale`. */
+  readyKnown = false;
+  /** @internal the engine generation at its last passed screening; -1 when never screened. */
+  checkedGen = -1;
+  /** @internal the rate starts of this attempt were committed (the handler ran). */
+  committed = false;
+  /** @internal the running attempt still holds its slots (cleared when it leaves, even before its phase moves). */
+  held = false;
+  #controller: AbortController | undefined = undefined;
+
+  constructor(seq: number, def: TaskDef, params: unknown, now: number, key: string | undefined, fixedPriority: number | undefined) {
+    this.seq = seq;
+    this.task = def.name;
+    this.def = def;
+    this.params = params;
+    this.createdAt = now;
+    this.pendingSince = now;
+    this.key = key;
+    this.fixedPriority = fixedPriority;
+  }
+
+  /** The decimal form of `seq`, made on demand (a string per pending work would cost memory). */
+  get id(): string {
+    return String(this.seq);
+  }
+
+  get state(): WorkState {
+    return STATE_OF[this.phase];
+  }
+
+  /** Created on first use, so works whose handlers never look cost no AbortController. */
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  /** @internal aborts the signal (creating it aborted if nobody asked for it yet). */
+  abort(reason: unknown): void {
+    this.#controller ??= new AbortController();
+    this.#controller.abort(reason);
+  }
+
+  /** @internal a fresh signal for a new attempt. */
+  resetSignal(): void {
+    if (this.#controller?.signal.aborted) this.#controller = undefined;
+  }
+
+  /** The public fields only. */
+  toJSON(): Record<string, unknown> {
+    return {
+      id: this.id, task: this.task, params: this.params, attempt: this.attempt, state: this.state,
+      createdAt: this.createdAt, startedAt: this.startedAt, completedAt: this.completedAt,
+      result: this.result, error: this.error === undefined ? undefined : { name: this.error.name, message: this.error.message },
+      skipped: this.skipped, key: this.key, priority: this.priority,
+    };
+  }
+
+  [inspect.custom](depth: number, options: object): string {
+    return `Work ${inspect(this.toJSON(), { ...options, depth: depth < 0 ? 0 : depth })}`;
+  }
+}
