@@ -6,7 +6,7 @@ export default defineConfig({
     alias: [{ find: /^runcue$/, replacement: fileURLToPath(new URL("./packages/runcue/src/index.ts", import.meta.url)) }],
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 20_000,
   },
 });
