@@ -9,7 +9,7 @@ import type { Middleware } from "./run/middleware.js";
 import type { TaskOptions } from "./task.js";
 import type { Clock } from "./time/clock.js";
 import { parseOptionalDuration, type Duration } from "./time/duration.js";
-import { checkFunction, checkName, checkOptions } from "./validate.js";
+import { checkFunction, checkName, checkOptions, checkSignal } from "./validate.js";
 import type { Check, Handler, Work } from "./work/work.js";
 
 /** Options of {@link Cue.stop}. */
@@ -165,6 +165,8 @@ export class Cue {
    * const { work, error } = await cue.once("fail");
    */
   once<E extends CueEventName>(event: E, options: WaitOptions = {}): Promise<Parameters<CueListener<E>>[0]> {
+    checkOptions(options, ["signal"], "once options");
+    checkSignal(options.signal, "once options");
     return new Promise((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) {
@@ -313,6 +315,7 @@ export class Cue {
   wait(id: string, options: WaitOptions = {}): Promise<Work> {
     return settle(() => {
       checkOptions(options, ["signal"], "wait options");
+      checkSignal(options.signal, "wait options");
       if (typeof id !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid work id: ${describeValue(id)} (expected a string id returned by submit)`);
       return this.#engine.wait(id, options.signal);
     });
@@ -322,6 +325,7 @@ export class Cue {
   idle(options: WaitOptions = {}): Promise<void> {
     return settle(() => {
       checkOptions(options, ["signal"], "idle options");
+      checkSignal(options.signal, "idle options");
       return this.#engine.idle(options.signal);
     });
   }

@@ -96,7 +96,8 @@ export class InternalError extends RuncueError {
 /** Describes any value for a message without ever throwing (null prototypes, hostile toString). */
 export function describeValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `a function`;
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return value.toString();
   if (typeof value !== "object" || value === null) return String(value);
   try {
     const text = JSON.stringify(value);
@@ -116,9 +117,18 @@ export function messageOf(value: unknown): string {
   try {
     if (value instanceof Error) return String(value.message);
   } catch {
-    // a hostile message getter
+    return "[an error whose message cannot be read]";
   }
   return describeValue(value);
+}
+
+/** `value instanceof Error`, false for values that throw when asked (revoked proxies). */
+function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -126,6 +136,6 @@ export function messageOf(value: unknown): string {
  * through; other values become an `Error` whose `cause` is the value.
  */
 export function toError(value: unknown, what = "Handler"): Error {
-  if (value instanceof Error) return value;
+  if (isError(value)) return value;
   return new Error(`${what} threw a non-Error value: ${describeValue(value)}`, { cause: value });
 }

@@ -33,8 +33,15 @@ export function checkOptions(value: unknown, allowed: readonly string[], what: s
     if (allowed.includes(key)) continue;
     const near = allowed.filter((a) => distance(a.toLowerCase(), key.toLowerCase()) <= 2);
     const hint = near.length > 0 ? `did you mean ${near.map((n) => `"${n}"`).join(" or ")}? ` : "";
-    throw new ConfigurationError("ERR_INVALID_OPTION", `Unknown option "${key}" in ${what} (${hint}accepted: ${allowed.join(", ")})`);
+    const given = describeValue((value as Record<string, unknown>)[key]);
+    throw new ConfigurationError("ERR_INVALID_OPTION", `Unknown option "${key}" (given ${given}) in ${what} (${hint}accepted: ${allowed.join(", ")})`);
   }
+}
+
+/** Checks an optional `signal` option. */
+export function checkSignal(value: unknown, what: string): void {
+  if (value === undefined || value instanceof AbortSignal) return;
+  throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid signal in ${what}: ${describeValue(value)} (expected an AbortSignal)`);
 }
 
 /** Checks that `value` is a function (or, with `optional`, undefined). */

@@ -69,7 +69,8 @@ export class Attempts {
     if (work.token === token && !work.committed) this.#commit(work);
     if (threw) this.#settle(work, token, false, result);
     else if (isThenable(result)) {
-      Promise.resolve(result).then(
+      // Adopted through a new promise: a thenable whose `then` throws (or cannot be read) rejects it.
+      new Promise<unknown>((resolve) => resolve(result)).then(
         (value) => this.#settle(work, token, true, value),
         (error: unknown) => this.#settle(work, token, false, error),
       );

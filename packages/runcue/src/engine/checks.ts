@@ -1,13 +1,17 @@
 import { toError } from "../errors.js";
 import type { Check, Work } from "../work/work.js";
 
-/** True for promises and other thenables; a hostile `then` getter counts as not a thenable. */
+/**
+ * True for promises and other thenables. An object whose `then` cannot even be read (a
+ * throwing getter, a revoked proxy) counts as one too: adopting it with `Promise.resolve`
+ * rejects with what it threw, as `await` would.
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
   try {
     return typeof (value as { then?: unknown }).then === "function";
   } catch {
-    return false;
+    return true;
   }
 }
 
@@ -33,5 +37,5 @@ export function callCheck(check: Check | undefined, work: Work, what: string): b
     return new CheckThrew(error, what);
   }
   if (!isThenable(value)) return Boolean(value);
-  return Promise.resolve(value).then((v) => Boolean(v), (error: unknown) => new CheckThrew(error, what));
+  return new Promise<unknown>((resolve) => resolve(value)).then((v) => Boolean(v), (error: unknown) => new CheckThrew(error, what));
 }

@@ -1,6 +1,5 @@
-import { CancelledError, ConfigurationError, describeValue, messageOf, RuncueError, type TimeoutError } from "../errors.js";
+import { CancelledError, ConfigurationError, describeValue, RuncueError, type TimeoutError } from "../errors.js";
 import { Emitter } from "../events/emitter.js";
-import type { BlockReason } from "../events/event-map.js";
 import { MemoryLimiter, type ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
 import { Lane } from "../queue/lane.js";
@@ -17,6 +16,7 @@ import type { Check, Work } from "../work/work.js";
 import { Attempts } from "./attempt.js";
 import { Delays } from "./delays.js";
 import { Dispatcher } from "./dispatcher.js";
+import { awaitWith, countReasons, failureLine, stallLine } from "./notices.js";
 import { Queries } from "./queries.js";
 import { Rechecker } from "./rechecker.js";
 import { WorkRegistry } from "./registry.js";
@@ -343,16 +343,10 @@ export class Engine {
   }
 
   #stallWarning(sinceMs: number): void {
-    const counts = new Map<BlockReason, number>();
-    for (const info of this.queries.debugBlocked()) counts.set(info.reason, (counts.get(info.reason) ?? 0) + 1);
-    const reasons = [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+    const reasons = countReasons(this.queries.debugBlocked());
     const pending = this.lifecycle.pending;
-    if (this.events.has("stall")) {
-      this.events.emit("stall", { sinceProgressMs: sinceMs, pending, reasons });
-      return;
-    }
-    const top = reasons.slice(0, 3).map((r) => `${r.count} ${r.reason}`).join(", ");
-    console.warn(`runcue: stall: no progress for ${Math.round(sinceMs)}ms; ${pending} works pending (${top || "no reason known"}); see cue.debugBlocked()`);
+    if (this.events.has("stall")) this.events.emit("stall", { sinceProgressMs: sinceMs, pending, reasons });
+    else console.warn(stallLine(sinceMs, pending, reasons));
   }
 
   #hasTimedOrActiveWork(): boolean {
@@ -451,28 +445,4 @@ export class Engine {
       };
     });
   }
-}
-
-/** The default warning for a failure nobody listens to: one line, never silent. */
-function failureLine(work: Work, error: Error): string {
-  return `runcue: task "${work.task}" work ${work.id} failed (attempt ${work.attempt}): ${messageOf(error)} (listen with cue.on("fail") to handle failures)`;
-}
-
-/** A promise of `register`'s value that rejects with the signal's reason if it aborts first; the registration is undone either way. */
-function awaitWith<T>(signal: AbortSignal | undefined, register: (resolve: (v: T) => void) => () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      unregister();
-      reject(signal?.reason);
-    };
-    const unregister = register((v) => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(v);
-    });
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

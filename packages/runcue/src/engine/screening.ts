@@ -4,7 +4,7 @@ import type { Lifecycle } from "../work/lifecycle.js";
 import { Phase } from "../work/phase.js";
 import type { WorkRecord } from "../work/record.js";
 import type { Check } from "../work/work.js";
-import { callCheck, CheckThrew } from "./checks.js";
+import { callCheck, type CheckThrew } from "./checks.js";
 
 /** What screening needs from the engine. */
 export interface ScreeningHost {

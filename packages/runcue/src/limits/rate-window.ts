@@ -1,5 +1,22 @@
 import type { ParsedRate } from "./rate.js";
 
+/** True when a start at `at` has left a window of `span` by `now`, by both ways of rounding. */
+function leaves(at: number, span: number, now: number): boolean {
+  return at + span <= now && now - at >= span;
+}
+
+/**
+ * The first moment a start at `at` has left a window of `span`: `at + span`, nudged up by an
+ * ulp or two where floating-point rounding would make `(at + span) - at` fall short of `span`
+ * (fractional virtual times). So the wake-up timer set for this moment always finds the window
+ * open, and an observer subtracting start times never sees N+1 in a window.
+ */
+function leaveTime(at: number, span: number): number {
+  let t = at + span;
+  while (t - at < span) t += Math.abs(t) * Number.EPSILON;
+  return t;
+}
+
 /**
  * An exact sliding-window log: at most `limit` starts in any window of `intervalMs`.
  * Start times live in a ring buffer of `limit` slots, so memory is bounded by the limit.
@@ -39,7 +56,7 @@ export class RateWindow {
   #prune(now: number): void {
     const span = this.#span;
     const starts = this.#starts;
-    while (this.#count > 0 && (starts[this.#head] as number) + span <= now) {
+    while (this.#count > 0 && leaves(starts[this.#head] as number, span, now)) {
       this.#head = this.#head + 1 === this.limit ? 0 : this.#head + 1;
       this.#count--;
     }
@@ -88,6 +105,6 @@ export class RateWindow {
     this.#prune(now);
     if (this.#count + this.#reserved < this.limit) return now;
     if (this.#count === 0) return Infinity;
-    return (this.#starts[this.#head] as number) + this.#span;
+    return leaveTime(this.#starts[this.#head] as number, this.#span);
   }
 }

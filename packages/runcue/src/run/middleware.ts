@@ -34,7 +34,8 @@ export function runChain(middleware: readonly Middleware[], ctx: AttemptContext,
     index = i;
     try {
       const fn = middleware[i];
-      return Promise.resolve(fn === undefined ? last() : fn(ctx, () => dispatch(i + 1)));
+      const value = fn === undefined ? last() : fn(ctx, () => dispatch(i + 1));
+      return new Promise<unknown>((resolve) => resolve(value));
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -1,0 +1,41 @@
+import { messageOf } from "../errors.js";
+import type { BlockReason } from "../events/event-map.js";
+import type { Work } from "../work/work.js";
+import type { BlockedInfo } from "./explain.js";
+
+/** Counts `debugBlocked()` reasons, most common first (the `stall` event's `reasons`). */
+export function countReasons(infos: readonly BlockedInfo[]): { reason: BlockReason; count: number }[] {
+  const counts = new Map<BlockReason, number>();
+  for (const info of infos) counts.set(info.reason, (counts.get(info.reason) ?? 0) + 1);
+  return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+}
+
+/** The default stall warning: how long, how many, and the top reasons, in whole milliseconds. */
+export function stallLine(sinceMs: number, pending: number, reasons: readonly { reason: BlockReason; count: number }[]): string {
+  const top = reasons.slice(0, 3).map((r) => `${r.count} ${r.reason}`).join(", ");
+  return `runcue: stall: no progress for ${Math.round(sinceMs)}ms; ${pending} works pending (${top || "no reason known"}); see cue.debugBlocked()`;
+}
+
+/** The default warning for a failure nobody listens to: one line, never silent. */
+export function failureLine(work: Work, error: Error): string {
+  return `runcue: task "${work.task}" work ${work.id} failed (attempt ${work.attempt}): ${messageOf(error)} (listen with cue.on("fail") to handle failures)`;
+}
+
+/** A promise of `register`'s value that rejects with the signal's reason if it aborts first; the registration is undone either way. */
+export function awaitWith<T>(signal: AbortSignal | undefined, register: (resolve: (v: T) => void) => () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      unregister();
+      reject(signal?.reason);
+    };
+    const unregister = register((v) => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(v);
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
