@@ -1,10 +1,10 @@
 // The examples are part of the test suite, so the README never drifts from the code.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runOnce } from "./crash-recovery.js";
+import { KILL_AFTER, PAGES } from "./crash-recovery.js";
 import { runFanout } from "./fanout.js";
 import { runPipeline } from "./pipeline.js";
 import { extractPages, redo } from "./redo-pages.js";
@@ -61,17 +61,33 @@ describe("examples", () => {
     expect(world.emails.sort()).toEqual(["c1@example.com", "c2@example.com", "c3@example.com"]);
   });
 
-  it("crash recovery: resubmitting everything finishes the rest and redoes nothing that was done", async () => {
+  it("crash recovery: after a SIGKILL mid-run, the rerun redoes exactly the unfinished pages, and every output is whole", () => {
     const dir = temp();
-    const processed: number[] = [];
-    const first = await runOnce(dir, 20, processed, 8);
-    expect(first.completed).toBeGreaterThanOrEqual(8);
-    const done = new Set(processed.filter((p) => existsSync(join(dir, `${p}.out`))));
-    const second = await runOnce(dir, 20, processed);
-    expect(second.skipped).toBe(done.size);
-    expect(second.completed).toBe(20 - done.size);
-    for (let p = 1; p <= 20; p++) expect(existsSync(join(dir, `${p}.out`))).toBe(true);
-  });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/crash-recovery.ts", dir], { encoding: "utf8", cwd: new URL("..", import.meta.url) });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const [killed, afterKill, rerun, end, ...rest] = r.stdout.trim().split("\n");
+    expect(rest).toEqual([]);
+    expect(killed).toMatch(new RegExp(`^first run \\(pid \\d+\\): killed with SIGKILL after reporting \\d+ of ${PAGES} pages done$`));
+    /** The page numbers a line lists after `label (pages `. */
+    const pages = (line: string | undefined, label: string): number[] => {
+      const listed = new RegExp(`${label} \\(pages ([\\d ]+|none)[);]`).exec(line ?? "")?.[1];
+      expect(listed, `"${label} (pages ...)" in: ${line}`).toBeDefined();
+      return listed === "none" ? [] : listed!.split(" ").map(Number);
+    };
+    const all = Array.from({ length: PAGES }, (_, i) => i + 1);
+    const finished = pages(afterKill, "complete outputs");
+    const halfWritten = pages(afterKill, "half-written temporary files");
+    expect(finished.length).toBeGreaterThanOrEqual(KILL_AFTER); // it reported that many done before the kill
+    expect(finished.length).toBeLessThan(PAGES); // killed mid-run
+    expect(halfWritten.filter((p) => finished.includes(p))).toEqual([]);
+    const unfinished = all.filter((p) => !finished.includes(p));
+    expect(rerun).toContain(`resubmitted all ${PAGES}, ${finished.length} skipped, ${unfinished.length} ran`);
+    expect(pages(rerun, "ran")).toEqual(unfinished);
+    expect(end).toBe(`after the second run: ${PAGES} of ${PAGES} outputs complete, 0 temporary files left`);
+    for (const p of all) expect(readFileSync(join(dir, `page-${p}.txt`), "utf8")).toMatch(new RegExp(`^page ${p}\\n[\\s\\S]*end of page ${p}\\n$`));
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 60_000);
 
   it("redo pages 5-10: only those pages run again", async () => {
     const dir = temp();
