@@ -1,5 +1,6 @@
 import { ConfigurationError, describeValue } from "./errors.js";
 import type { CueEventName } from "./events/event-map.js";
+import { memoryStore, type LimiterStore } from "./limits/store.js";
 import { systemClock, type Clock } from "./time/clock.js";
 import { parseOptionalDuration, parsePositiveDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkOptions } from "./validate.js";
@@ -39,11 +40,16 @@ export interface CueOptions {
    * @default prints to stderr with console.error
    */
   onListenerError?: (error: unknown, event: CueEventName) => void;
+  /**
+   * Where the services' limits live: this process (the default), or a store shared by many
+   * processes. @default memoryStore
+   */
+  store?: LimiterStore;
 }
 
 const CUE_OPTIONS = [
   "pendingWarnAfter", "pendingTimeout", "stallWarnAfter", "stallTimeout", "clock", "recheckInterval",
-  "checkConcurrency", "checkTimeout", "maxFinished", "random", "onListenerError",
+  "checkConcurrency", "checkTimeout", "maxFinished", "random", "onListenerError", "store",
 ] as const;
 
 /** What `priority(ctx)` receives. */
@@ -79,6 +85,7 @@ export interface ResolvedCueOptions {
   maxFinished: number;
   random: () => number;
   onListenerError: (error: unknown, event: CueEventName) => void;
+  store: LimiterStore;
 }
 
 function integer(value: unknown, fallback: number, what: string, min: number): number {
@@ -98,6 +105,10 @@ export function resolveCueOptions(options: CueOptions = {}): ResolvedCueOptions 
   }
   checkFunction(options.random, "random", true);
   checkFunction(options.onListenerError, "onListenerError", true);
+  const store = options.store ?? memoryStore;
+  if (typeof store !== "object" || store === null || typeof store.limiter !== "function") {
+    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid store: ${describeValue(store)} (expected an object with limiter(name, options, context))`);
+  }
   return {
     pendingWarnAfter: parseOptionalDuration(options.pendingWarnAfter, "pendingWarnAfter"),
     pendingTimeout: parseOptionalDuration(options.pendingTimeout, "pendingTimeout"),
@@ -112,6 +123,7 @@ export function resolveCueOptions(options: CueOptions = {}): ResolvedCueOptions 
     onListenerError: options.onListenerError ?? ((error, event) => {
       console.error(`runcue: a "${event}" listener threw:`, error);
     }),
+    store,
   };
 }
 

@@ -107,17 +107,29 @@ export class Dispatcher {
     }
   }
 
-  /** A shared limiter answers later: at most one acquisition per lane in flight; the grant goes to the lane's head then. */
+  /**
+   * A shared limiter answers later: at most one acquisition per lane in flight; a grant goes to
+   * the lane's head at that moment. A denial arms the wake-up timer and runs no pass (asking
+   * again at once would spin): the timer, or a finishing work, runs the next one.
+   */
   #acquireAsync(lane: Lane<WorkRecord>, pending: Promise<true | number>): void {
     lane.acquiring = true;
     void pending.then((granted) => {
       lane.acquiring = false;
       const host = this.#host;
       const now = host.clock.now();
+      if (granted !== true) {
+        this.#wait(lane, granted, now);
+        return;
+      }
       const head = lane.peek();
-      if (granted !== true) this.#wait(lane, granted, now);
-      else if (head === undefined || !host.isStarted()) lane.cancel();
-      else this.#go(head, host.needsDispatchCheck(head), now);
+      if (head === undefined || !host.isStarted()) {
+        lane.cancel();
+      } else {
+        const check = host.needsDispatchCheck(head);
+        if (check && host.checksSaturated()) lane.cancel(); // a settling check runs the next pass
+        else this.#go(head, check, now);
+      }
       host.pump();
     });
   }

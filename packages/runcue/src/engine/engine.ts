@@ -1,6 +1,6 @@
 import { CancelledError, ConfigurationError, describeValue, RuncueError, type TimeoutError } from "../errors.js";
 import { Emitter } from "../events/emitter.js";
-import { MemoryLimiter, type ServiceOptions } from "../limits/memory-limiter.js";
+import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
 import { Lane } from "../queue/lane.js";
 import type { PriorityContext, ResolvedCueOptions, SubmitOptions } from "../options.js";
@@ -198,7 +198,8 @@ export class Engine {
     if (this.services.has(name)) {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
     }
-    this.services.set(name, new MemoryLimiter(name, options ?? {}, this.clock === systemClock ? RATE_GUARD_MS : 0));
+    const limiter = this.options.store.limiter(name, options ?? {}, { clock: this.clock, rateGuardMs: this.clock === systemClock ? RATE_GUARD_MS : 0 });
+    this.services.set(name, limiter);
   }
 
   addTask(name: unknown, options: unknown, handler: unknown): TaskDef {

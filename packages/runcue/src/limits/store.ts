@@ -1,0 +1,25 @@
+import type { Clock } from "../time/clock.js";
+import type { Limiter } from "./limiter.js";
+import { MemoryLimiter, type ServiceOptions } from "./memory-limiter.js";
+
+/** What a store knows about the cue asking it. */
+export interface StoreContext {
+  /** The cue's clock. */
+  readonly clock: Clock;
+  /** Extra time each rate start keeps its slot (1 ms on the system clock, 0 on a virtual one). */
+  readonly rateGuardMs: number;
+}
+
+/**
+ * Where the limiters of a cue's services keep their state: in this process (the default,
+ * {@link memoryStore}), or shared by many processes (a Redis store in an add-on package).
+ * `cue.service(name, options)` asks the store for that service's {@link Limiter}.
+ */
+export interface LimiterStore {
+  limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter;
+}
+
+/** The default store: every service's limits live in this process and answer synchronously. */
+export const memoryStore: LimiterStore = {
+  limiter: (name, options, context) => new MemoryLimiter(name, options, context.rateGuardMs),
+};
