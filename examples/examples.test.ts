@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KILL_AFTER, PAGES } from "./crash-recovery.js";
 import { runFanout } from "./fanout.js";
+import { observe } from "./observe.js";
 import { runPipeline } from "./pipeline.js";
 import { extractPages, redo } from "./redo-pages.js";
 import { processOrders } from "./side-effects.js";
@@ -88,6 +89,20 @@ describe("examples", () => {
     for (const p of all) expect(readFileSync(join(dir, `page-${p}.txt`), "utf8")).toMatch(new RegExp(`^page ${p}\\n[\\s\\S]*end of page ${p}\\n$`));
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   }, 60_000);
+
+  it("observe: events report every step in order, and the middleware times every handler call", async () => {
+    const { lines, timings } = await observe();
+    const events = lines.map((l) => l.trim().replace(/^\d+ms /, ""));
+    expect(events.filter((e) => e.startsWith("submit"))).toHaveLength(4);
+    expect(events.filter((e) => e.startsWith("complete"))).toHaveLength(4);
+    expect(events).toContain("retry 2 in 1000ms (pushback)");
+    expect(events).toContain("pause api until 1000ms");
+    expect(events).toContain("wait api paused until 1000ms");
+    expect(events.at(-1)).toBe("idle");
+    // The pushed-back work starts again only when the pause ends.
+    expect(lines.find((l) => l.includes("start 2") && !l.trim().startsWith("0ms"))?.trim()).toBe("1000ms start 2 (attempt 1)");
+    expect([...timings.values()]).toEqual([300, 300, 300, 300]);
+  });
 
   it("redo pages 5-10: only those pages run again", async () => {
     const dir = temp();
