@@ -1,9 +1,10 @@
-import { existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseRate, type RateSpec } from "runcue";
 import { DEFAULTS, type OutputMode, type SimOptions } from "./config.js";
 import { SCENARIOS } from "./scenarios/index.js";
+import { closest } from "./suggest.js";
 
 /** A mistake in the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -16,6 +17,7 @@ export class UsageError extends Error {
 /** What the command line asks for. */
 export type Command =
   | { kind: "help" }
+  | { kind: "version" }
   | { kind: "list" }
   | { kind: "run"; options: SimOptions; seed: number | undefined };
 
@@ -66,6 +68,8 @@ const GROUPS: readonly { title: string; flags: readonly Flag[] }[] = [
       { name: "no-tui", help: "plain status lines (the default when stdout is not a TTY)" },
       { name: "json", help: "only a JSON summary on stdout (-v logs to stderr)" },
       { name: "report", arg: "FILE.html", help: "write a self-contained HTML report", default: "none" },
+      { name: "no-color", help: "no colours (also when NO_COLOR is set)" },
+      { name: "version", help: "print the version and exit" },
       { name: "help", short: "h", help: "show this help and exit" },
     ],
   },
@@ -91,7 +95,8 @@ export function helpText(): string {
   lines.push(
     "",
     "Exit codes: 0 all work ended (or --duration passed), 2 bad command line,",
-    "            3 stalled past --timeout, 130 interrupted (Ctrl+C).",
+    "            3 stalled past --timeout, 4 the --report could not be written,",
+    "            130 interrupted (Ctrl+C).",
     "",
     "Examples:",
     "  runcue-sim --scenario pipeline -n 50",
@@ -106,30 +111,35 @@ export function scenarioList(): string {
   return SCENARIOS.map((s) => `  ${s.name.padEnd(15)} ${s.description}\n`).join("");
 }
 
-function invalid(flag: string, value: string, expected: string): UsageError {
-  return new UsageError(`invalid --${flag} ${JSON.stringify(value)}: expected ${expected}`);
+/**
+ * A refused value: `invalid --jitter "1.5": the jitter must be in [0, 1] (...)`. `what` says
+ * what the value is and what it must be, so the message makes sense without the help.
+ */
+function invalid(flag: string, value: string, what: string): UsageError {
+  return new UsageError(`invalid --${flag} ${JSON.stringify(value)}: ${what}`);
 }
 
-function integer(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function integer(flag: string, value: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   if (!/^\s*[+-]?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw invalid(flag, value, max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`);
+    throw invalid(flag, value, `${what} must be a whole number ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}`);
   }
   return n;
 }
 
-function decimal(flag: string, value: string, expected: string, ok: (n: number) => boolean): number {
+function decimal(flag: string, value: string, what: string, ok: (n: number) => boolean): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || !ok(n)) throw invalid(flag, value, expected);
+  if (value.trim() === "" || !Number.isFinite(n) || !ok(n)) throw invalid(flag, value, what);
   return n;
 }
 
-function probability(flag: string, value: string): number {
-  return decimal(flag, value, "a probability from 0 to 1, e.g. 0.05", (n) => n >= 0 && n <= 1);
+/** A value in [0, 1]; `what` names it (`the jitter`) and `example` explains it. */
+function unit(flag: string, value: string, what: string, example: string): number {
+  return decimal(flag, value, `${what} must be in [0, 1] (${example})`, (n) => n >= 0 && n <= 1);
 }
 
-function positive(flag: string, value: string, unit: string): number {
-  return decimal(flag, value, `a number of ${unit} > 0`, (n) => n > 0);
+function positive(flag: string, value: string, what: string): number {
+  return decimal(flag, value, `${what} must be > 0`, (n) => n > 0);
 }
 
 /**
@@ -143,7 +153,7 @@ export function parseRateFlag(value: string): string | RateSpec {
     const limit = Number(old[1]);
     const seconds = Number(old[2]);
     if (!Number.isSafeInteger(limit) || limit < 1 || !(seconds > 0)) {
-      throw invalid("rate-limit", value, "count/seconds with a count >= 1 and seconds > 0, e.g. 60/60");
+      throw invalid("rate-limit", value, "the main service's rate, as count/seconds, needs a count >= 1 and seconds > 0, e.g. 60/60");
     }
     return { limit, interval: Math.round(seconds * 1e6) / 1e3 };
   }
@@ -151,15 +161,30 @@ export function parseRateFlag(value: string): string | RateSpec {
     parseRate(value);
     return value.trim();
   } catch {
-    throw invalid("rate-limit", value, "a runcue rate such as 60/min, 10/s or 1000/day, or count/seconds such as 60/60");
+    throw invalid("rate-limit", value, "the main service's rate must be a runcue rate such as 60/min, 10/s or 1000/day, or count/seconds such as 60/60");
   }
 }
 
 function reportPath(value: string): string {
-  if (value.trim() === "") throw invalid("report", value, "a file path, e.g. report.html");
-  const dir = dirname(resolve(value));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid("report", value, `a file in an existing directory (${dir} does not exist)`);
+  if (value.trim() === "") throw invalid("report", value, "the report must be a file path, e.g. report.html");
+  const path = resolve(value);
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid("report", value, `the report must go in an existing directory (${dir} does not exist)`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw invalid("report", value, `the report must be a file, and ${path} is a directory`);
+  try {
+    accessSync(existsSync(path) ? path : dir, constants.W_OK);
+  } catch {
+    throw invalid("report", value, `the report cannot be written there (${existsSync(path) ? path : dir} is not writable)`);
+  }
   return value;
+}
+
+/** ` (did you mean --scenario?)`, or nothing when no flag is close. */
+function suggestFlag(given: string): string {
+  if (!given.startsWith("--")) return "";
+  const name = given.slice(2).split("=")[0] ?? "";
+  const match = closest(name, FLAGS.map((f) => f.name));
+  return match === undefined ? "" : `; did you mean --${match}?`;
 }
 
 /** Why `parseArgs` refused, as one line. */
@@ -167,22 +192,35 @@ function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const first = (message.split("\n")[0] ?? message).trim();
   const unknown = /^Unknown option '([^']+)'/.exec(first);
-  if (unknown) return `unknown option ${unknown[1]}`;
+  if (unknown) return `unknown option ${unknown[1]}${suggestFlag(unknown[1] ?? "")}`;
   const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(first);
   if (ambiguous) {
     const name = FLAGS.find((f) => `-${f.short ?? ""}` === ambiguous[1] || `--${f.name}` === ambiguous[1])?.name ?? ambiguous[1];
     return `option ${ambiguous[1]} got a value starting with "-": write it as --${name}=VALUE`;
   }
   const positional = /^Unexpected argument '([^']+)'/.exec(first);
-  if (positional) return `unexpected argument ${JSON.stringify(positional[1])} (every setting is a flag, e.g. --count 10)`;
+  if (positional) {
+    const word = positional[1] ?? "";
+    const scenario = closest(word, SCENARIOS.map((s) => s.name));
+    const hint = scenario !== undefined ? `; did you mean --scenario ${scenario}?` : suggestFlag(`--${word.replace(/^-+/, "")}`);
+    return `unexpected argument ${JSON.stringify(word)} (every setting is a flag, e.g. --count 10)${hint}`;
+  }
   return first.replace(/\.\s*$/, "");
 }
 
+/** What the environment says about the terminal (`TERM`, `NO_COLOR`). */
+export interface TerminalEnv {
+  TERM?: string | undefined;
+  NO_COLOR?: string | undefined;
+}
+
 /**
- * Reads the command line. `stdoutIsTTY` picks the live display or plain lines.
- * @throws UsageError naming the flag and what it accepts.
+ * Reads the command line. `stdoutIsTTY` picks the live display or plain lines; `env` turns the
+ * live display off on a dumb terminal (`TERM=dumb`: no cursor movement) and colours off with
+ * `NO_COLOR` (as `--no-color` does).
+ * @throws UsageError naming the flag, what the value is and what it must be.
  */
-export function parseCommand(argv: readonly string[], stdoutIsTTY: boolean): Command {
+export function parseCommand(argv: readonly string[], stdoutIsTTY: boolean, env: TerminalEnv = {}): Command {
   const options = Object.fromEntries(FLAGS.map((f) => [f.name, { type: f.arg === undefined ? "boolean" : "string", ...(f.short === undefined ? {} : { short: f.short }) }])) as Record<string, { type: "string" | "boolean"; short?: string }>;
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -193,35 +231,44 @@ export function parseCommand(argv: readonly string[], stdoutIsTTY: boolean): Com
   const str = (name: string): string | undefined => values[name] as string | undefined;
   const flag = (name: string): boolean => values[name] === true;
   if (flag("help")) return { kind: "help" };
+  if (flag("version")) return { kind: "version" };
   if (flag("list-scenarios")) return { kind: "list" };
 
   const result: SimOptions = {};
   const scenario = str("scenario");
   if (scenario !== undefined) {
-    if (!SCENARIOS.some((s) => s.name === scenario)) throw invalid("scenario", scenario, `one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
+    if (!SCENARIOS.some((s) => s.name === scenario)) {
+      const names = SCENARIOS.map((s) => s.name);
+      const match = closest(scenario, names);
+      throw invalid("scenario", scenario, `${match === undefined ? "there is no such scenario" : `did you mean ${match}?`} (the scenarios are ${names.join(", ")})`);
+    }
     result.scenario = scenario;
   }
   const set = <K extends keyof SimOptions>(key: K, name: string, parse: (v: string) => SimOptions[K]): void => {
     const v = str(name);
     if (v !== undefined) result[key] = parse(v);
   };
-  set("count", "count", (v) => integer("count", v, 1));
-  set("latencyMs", "latency", (v) => decimal("latency", v, "milliseconds >= 0, e.g. 100", (n) => n >= 0));
-  set("jitter", "jitter", (v) => probability("jitter", v));
-  set("outliers", "outliers", (v) => probability("outliers", v));
-  set("outlierMult", "outlier-mult", (v) => decimal("outlier-mult", v, "a multiplier > 0, e.g. 5", (n) => n > 0));
-  set("errorRate", "error-rate", (v) => probability("error-rate", v));
-  set("concurrent", "concurrent", (v) => integer("concurrent", v, 1));
+  set("count", "count", (v) => integer("count", v, "the number of work units (items, batches or documents)", 1));
+  set("latencyMs", "latency", (v) => decimal("latency", v, "the base handler latency must be a number of milliseconds >= 0, e.g. 100", (n) => n >= 0));
+  set("jitter", "jitter", (v) => unit("jitter", v, "the jitter", "each wait is latency × uniform(1−J, 1+J), e.g. 0.2"));
+  set("outliers", "outliers", (v) => unit("outliers", v, "the share of requests that are outliers", "e.g. 0.05 for 5%"));
+  set("outlierMult", "outlier-mult", (v) => decimal("outlier-mult", v, "the outlier latency multiplier must be a number > 0, e.g. 5", (n) => n > 0));
+  set("errorRate", "error-rate", (v) => unit("error-rate", v, "the probability that a handler fails", "e.g. 0.05 for 5%"));
+  set("concurrent", "concurrent", (v) => integer("concurrent", v, "the main service's concurrency", 1));
   set("rate", "rate-limit", parseRateFlag);
-  set("submitRate", "submit-rate", (v) => positive("submit-rate", v, "submissions per second"));
-  set("durationS", "duration", (v) => positive("duration", v, "seconds"));
-  set("timeoutS", "timeout", (v) => positive("timeout", v, "seconds"));
+  set("submitRate", "submit-rate", (v) => positive("submit-rate", v, "the initial submission rate, in submissions per second,"));
+  set("durationS", "duration", (v) => positive("duration", v, "the run's length, in seconds,"));
+  set("timeoutS", "timeout", (v) => positive("timeout", v, "how long a stall may last, in seconds,"));
   set("reportPath", "report", reportPath);
   const seedText = str("seed");
-  const seed = seedText === undefined ? undefined : integer("seed", seedText, 0, 2 ** 32 - 1);
+  const seed = seedText === undefined ? undefined : integer("seed", seedText, "the random seed", 0, 2 ** 32 - 1);
   if (flag("virtual")) result.virtual = true;
-  const mode: OutputMode = flag("json") ? "json" : flag("verbose") ? "verbose" : flag("no-tui") || !stdoutIsTTY ? "plain" : "tui";
+  // A dumb terminal cannot move the cursor: plain lines, each a new line.
+  const dumb = env.TERM === "dumb";
+  const mode: OutputMode = flag("json") ? "json" : flag("verbose") ? "verbose" : flag("no-tui") || !stdoutIsTTY || dumb ? "plain" : "tui";
   result.mode = mode;
+  if (dumb) result.moveCursor = false;
+  if (flag("no-color") || (env.NO_COLOR !== undefined && env.NO_COLOR !== "")) result.color = false;
   if (mode === "json" && flag("verbose")) result.verboseToStderr = true;
   return { kind: "run", options: result, seed };
 }

@@ -3,6 +3,7 @@
  * The `runcue-sim` command: reads flags, runs the simulation, sets the exit code. A thin
  * adapter; the work happens in the runner.
  */
+import { readFileSync } from "node:fs";
 import { helpText, parseCommand, scenarioList, UsageError } from "./args.js";
 import { resolveConfig } from "./config.js";
 import { freshSeed } from "./random.js";
@@ -16,12 +17,18 @@ function exitOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
+/** This package's version, from its package.json (next to dist/ in the repo and when installed). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   exitOnClosedPipe(process.stdout);
   exitOnClosedPipe(process.stderr);
   let command;
   try {
-    command = parseCommand(argv, process.stdout.isTTY === true);
+    command = parseCommand(argv, process.stdout.isTTY === true, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`runcue-sim: ${error.message} (see --help)\n`);
@@ -29,6 +36,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command.kind === "help") {
     process.stdout.write(helpText());
+    return 0;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`runcue-sim ${version()}\n`);
     return 0;
   }
   if (command.kind === "list") {

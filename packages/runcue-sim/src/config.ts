@@ -30,6 +30,10 @@ export interface SimOptions {
   reportPath?: string;
   /** How long without a start or finish counts as a stall. @default 2000 */
   stallAfterMs?: number;
+  /** Colours: false turns them off; by default they are on for a colour-capable TTY. */
+  color?: boolean;
+  /** May the displays move the cursor (redraw in place)? False on a dumb terminal. @default true */
+  moveCursor?: boolean;
 }
 
 /** A simulation with every default applied. */
@@ -52,6 +56,9 @@ export interface SimConfig {
   verboseToStderr: boolean;
   reportPath: string | undefined;
   stallAfterMs: number;
+  /** False: no colours; undefined: on for a colour-capable TTY. */
+  color: boolean | undefined;
+  moveCursor: boolean;
 }
 
 /** Every default of the simulator, in one place (the CLI's `--help` reads them from here). */
@@ -88,6 +95,8 @@ export function resolveConfig(options: SimOptions & { seed: number }): SimConfig
     verboseToStderr: options.verboseToStderr ?? false,
     reportPath: options.reportPath,
     stallAfterMs: options.stallAfterMs ?? DEFAULTS.stallAfterMs,
+    color: options.color,
+    moveCursor: options.moveCursor ?? true,
   };
 }
 

@@ -28,7 +28,7 @@ export function createContext(cue: Cue, config: SimConfig, state: SimState): Sce
       state.queued(id, task.name, label);
       return { id, created: true };
     },
-    plan: (delta) => state.plan(delta),
+    plan: (delta, task) => state.plan(delta, task),
     invalidated: (by, artifact) => state.invalidated(by, artifact),
     explain: (fn) => state.explainWith(fn),
   };

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { Cue, sleep, systemClock, VirtualClock, type Clock, type TimerHandle } from "runcue";
 import type { SimConfig } from "./config.js";
+import { ConditionRecorder } from "./conditions.js";
 import { createContext } from "./context.js";
 import { MultiDisplay, type Display, type Output } from "./display/display.js";
 import { JsonDisplay } from "./display/json.js";
@@ -8,6 +9,7 @@ import { PlainDisplay } from "./display/plain.js";
 import { TuiDisplay } from "./display/tui.js";
 import { VerboseDisplay } from "./display/verbose.js";
 import { RealDriver, VirtualDriver, type Driver } from "./driver.js";
+import { EtaModel } from "./eta.js";
 import type { SimEvent } from "./events.js";
 import { streamFor } from "./random.js";
 import { renderReport } from "./report/html.js";
@@ -16,7 +18,7 @@ import type { Scenario, Workload } from "./scenarios/scenario.js";
 import type { Snapshot } from "./snapshot.js";
 import { StallWatch, type StallReport } from "./stall.js";
 import { SimState } from "./state.js";
-import { EXIT_CODES, summariseConfig, type Outcome, type Summary } from "./summary.js";
+import { EXIT_CODES, EXIT_REPORT_FAILED, ms, round, summariseConfig, summariseStall, SUMMARY_VERSION, type Outcome, type ReasonCounts, type Summary } from "./summary.js";
 
 /** Where a run writes. */
 export interface RunIO {
@@ -30,6 +32,8 @@ export interface RunHooks {
   interrupt?: AbortSignal;
   /** Receives every event (tests compare runs with it). */
   onEvent?: (event: SimEvent) => void;
+  /** Receives a snapshot every `everyMs` of the run's clock while it runs (what the live display would show then). */
+  sample?: { everyMs: number; onSnapshot: (snapshot: Snapshot) => void };
 }
 
 /** How often a stall report repeats while the stall lasts (run-clock ms). */
@@ -81,6 +85,10 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
   state.onEvent((e) => display.event?.(e));
   if (hooks.onEvent) state.onEvent(hooks.onEvent);
   const workload = scenario.setup(createContext(cue, config, state));
+  const eta = new EtaModel(state, config.latencyMs);
+  eta.setLimits(cue.status());
+  if (config.submitRate !== undefined) eta.setLastSubmission(((workload.length - 1) * 1000) / config.submitRate);
+  const conditions = config.reportPath === undefined ? undefined : new ConditionRecorder(state, () => cue.status(), () => clock.now(), elapsed);
   const detach = state.attach(cue);
 
   let finish!: (outcome: Outcome) => void;
@@ -97,21 +105,40 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
     timeoutMs: config.timeoutS === undefined ? undefined : config.timeoutS * 1000,
     repeatMs: STALL_REPEAT_MS,
     onStall: (stall, repeat) => {
+      if (!repeat && conditions !== undefined) {
+        const report = stall.report();
+        conditions.stallStarted(report.since, report.kind, stallReason(report));
+      }
       display.stall?.(stall, repeat);
       // On virtual time a stall that nothing can end would spin forever: stop it.
       if (virtual !== undefined && config.timeoutS === undefined && stall.deadlocked) stopStalled(stall.report(), "deadlock");
     },
-    onResume: (kind) => display.resume?.(kind),
+    onResume: (kind) => {
+      conditions?.stallEnded(elapsed());
+      display.resume?.(kind);
+    },
     onTimeout: (report) => stopStalled(report, "timeout"),
   });
 
-  const snapshot = (): Snapshot => takeSnapshot(cue, state, watch, elapsed());
+  const snapshot = (): Snapshot => takeSnapshot(cue, state, watch, eta, elapsed());
   const driver: Driver = virtual ? new VirtualDriver(virtual, () => display.tick?.(snapshot)) : new RealDriver(() => display.tick?.(snapshot));
   const onInterrupt = (): void => finish("interrupted");
   hooks.interrupt?.addEventListener("abort", onInterrupt, { once: true });
   if (hooks.interrupt?.aborted) finish("interrupted");
   let durationTimer: TimerHandle = undefined;
   if (config.durationS !== undefined) durationTimer = clock.setTimeout(() => finish("duration"), config.durationS * 1000);
+  let sampleTimer: TimerHandle = undefined;
+  const sample = hooks.sample;
+  if (sample !== undefined) {
+    const every = Math.max(1, sample.everyMs);
+    const next = (): void => {
+      sampleTimer = clock.setTimeout(() => {
+        sample.onSnapshot(snapshot());
+        next();
+      }, every);
+    };
+    next();
+  }
 
   display.begin?.();
   cue.start();
@@ -122,12 +149,25 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
     .then((): Outcome => "completed");
   allEnded.catch(() => undefined); // rejects when the run stops first: nothing to report
   let outcome: Outcome;
+  // Why work is pending, taken before the cue stops (after it, every pending work's reason is
+  // "the cue is not started").
+  let pendingByReason: ReasonCounts = {};
   try {
     outcome = await driver.run(Promise.race([allEnded, stopped]));
+    if (outcome !== "completed") {
+      const status = cue.status();
+      if (status.pending > 0) {
+        const report = stallAtEnd ?? watch.report();
+        pendingByReason = { ...report.byReason };
+        // Work pending and none running: the run ended stalled or waiting; say for what.
+        if (status.running === 0) stallAtEnd ??= report;
+      }
+    }
   } finally {
     done.abort();
     watch.stop();
     if (durationTimer !== undefined) clock.clearTimeout(durationTimer);
+    if (sampleTimer !== undefined) clock.clearTimeout(sampleTimer);
     hooks.interrupt?.removeEventListener("abort", onInterrupt);
   }
 
@@ -136,29 +176,42 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
   await driver.run(cue.stop(graceful ? {} : { timeout: 0 }));
   state.cancelRunning();
   detach();
+  conditions?.finish(elapsed());
 
-  const last = snapshot();
-  const summary = summarise(config, cue, state, outcome, elapsed(), (performance.now() - realStart) / 1000, stallAtEnd);
+  // The last frame shows the final counts, and the stall as it was before the cue stopped.
+  const last: Snapshot = { ...snapshot(), stall: stallAtEnd, etaMs: undefined };
+  const summary = summarise(config, cue, state, outcome, elapsed(), performance.now() - realStart, stallAtEnd, pendingByReason);
   if (config.reportPath !== undefined) {
     try {
-      await writeFile(config.reportPath, renderReport({ summary, config, scenario, attempts: state.attempts, spans: state.spans(), endMs: elapsed() }));
+      await writeFile(config.reportPath, renderReport({ summary, config, scenario, attempts: state.attempts, spans: state.spans(), conditions: conditions?.conditions ?? [], endMs: elapsed(), rateIntervalsMs: cue.status().services.flatMap((x) => x.rates.map((r) => r.intervalMs)) }));
     } catch (error) {
       summary.report = null;
-      io.stderr.write(`runcue-sim: could not write --report ${config.reportPath}: ${error instanceof Error ? error.message : String(error)}\n`);
+      summary.reportError = error instanceof Error ? error.message : String(error);
+      if (summary.exitCode === 0) summary.exitCode = EXIT_REPORT_FAILED;
+      io.stderr.write(`runcue-sim: could not write --report ${config.reportPath}: ${summary.reportError}\n`);
     }
   }
   display.end(summary, last);
   return summary;
 }
 
-function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, elapsedMs: number): Snapshot {
+/** A stall in one line, for the report's timeline. */
+function stallReason(report: StallReport): string {
+  const reasons = Object.entries(report.byReason).map(([r, n]) => `${r} ${n}`).join(", ");
+  const first = report.items[0];
+  const what = report.kind === "waiting" ? "waiting for a known moment" : "stalled: only work that is not ready";
+  return `${what}; ${report.total} pending (${reasons})${first === undefined ? "" : `; e.g. ${first.task} ${first.label}: ${first.details}`}`;
+}
+
+function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, eta: EtaModel, elapsedMs: number): Snapshot {
   const status = cue.status();
   const seconds = elapsedMs / 1000;
   const totals = new Map(state.services.map((s) => [s.name, s]));
   const recent = state.recentThroughput();
-  const remaining = state.expected - state.done;
   const c = state.counts;
   const stall = watch.current();
+  const now = cue.clock.now();
+  const paused = new Map(status.services.map((s) => [s.name, s.pausedUntil > 0 ? s.pausedUntil - now : 0]));
   return {
     elapsedMs,
     queue: {
@@ -178,7 +231,7 @@ function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, elapsedMs: n
     throughput: seconds > 0 ? c.completed / seconds : 0,
     recentThroughput: recent,
     // Blocked work gives no ETA: it may never end.
-    etaMs: remaining <= 0 ? 0 : recent > 0 && stall?.kind !== "blocked" ? (remaining / recent) * 1000 : undefined,
+    etaMs: stall?.kind === "blocked" ? undefined : eta.estimate(elapsedMs, status, (service) => paused.get(service) ?? 0),
     services: status.services.map((s) => {
       const t = totals.get(s.name);
       const window = s.rates[0];
@@ -197,12 +250,13 @@ function takeSnapshot(cue: Cue, state: SimState, watch: StallWatch, elapsedMs: n
   };
 }
 
-function summarise(config: SimConfig, cue: Cue, state: SimState, outcome: Outcome, durationMs: number, realSeconds: number, stall: StallReport | undefined): Summary {
+function summarise(config: SimConfig, cue: Cue, state: SimState, outcome: Outcome, durationMs: number, realMs: number, stall: StallReport | undefined, pendingByReason: ReasonCounts): Summary {
   const seconds = durationMs / 1000;
   const status = cue.status();
   const c = state.counts;
   const limits = new Map(status.services.map((s) => [s.name, s]));
   return {
+    version: SUMMARY_VERSION,
     scenario: config.scenario,
     seed: config.seed,
     clock: config.virtual ? "virtual" : "real",
@@ -216,9 +270,10 @@ function summarise(config: SimConfig, cue: Cue, state: SimState, outcome: Outcom
     retries: c.retries,
     invalidations: c.invalidations,
     pending: status.pending,
-    durationSeconds: round(seconds, 3),
-    realSeconds: round(realSeconds, 3),
-    throughput: round(seconds > 0 ? c.completed / seconds : 0, 3),
+    pendingByReason: status.pending > 0 ? pendingByReason : {},
+    durationMs: ms(durationMs),
+    realMs: ms(realMs),
+    completedPerSecond: round(seconds > 0 ? c.completed / seconds : 0, 3),
     services: state.services.map((t) => {
       const s = limits.get(t.name);
       const concurrent = s !== undefined && Number.isFinite(s.concurrent) ? s.concurrent : null;
@@ -230,18 +285,14 @@ function summarise(config: SimConfig, cue: Cue, state: SimState, outcome: Outcom
         completed: t.completed,
         failed: t.failed,
         retried: t.retried,
-        busySeconds: round(t.busyMs / 1000, 3),
+        busyMs: ms(t.busyMs),
         utilisation: concurrent === null || durationMs <= 0 ? null : round(t.busyMs / (concurrent * durationMs), 4),
-        throughput: round(seconds > 0 ? (t.completed + t.failed) / seconds : 0, 3),
+        endedPerSecond: round(seconds > 0 ? (t.completed + t.failed) / seconds : 0, 3),
       };
     }),
     config: summariseConfig(config),
-    stall: stall ?? null,
+    stall: stall === undefined ? null : summariseStall(stall),
     report: config.reportPath ?? null,
+    reportError: null,
   };
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

@@ -125,9 +125,9 @@ export class StallWatch {
     this.#clearAll();
   }
 
-  /** A fresh report of the current stall, or undefined when not stalled. */
+  /** A fresh report of the current stall, or undefined when not stalled (or no longer watching: the cue is stopping). */
   current(): StallReport | undefined {
-    return this.#stalled ? this.report() : undefined;
+    return this.#stalled && this.#running ? this.report() : undefined;
   }
 
   /** What every pending work waits for, now. Never throws (nor does `debugBlocked()`). */

@@ -58,6 +58,7 @@ export class SimState {
   readonly #now: () => number;
   readonly #keepTimeline: boolean;
   #planned = 0;
+  readonly #plannedByTask = new Map<string, number>();
   #explain: ((work: Work) => string | undefined) | undefined = undefined;
   lastProgressAt = 0;
 
@@ -104,9 +105,25 @@ export class SimState {
     return [...this.#services.values()];
   }
 
-  /** Adjusts how many works the run expects. */
-  plan(delta: number): void {
+  /** Adjusts how many works the run expects (of `task`, when the scenario says). */
+  plan(delta: number, task?: string): void {
     this.#planned += delta;
+    if (task !== undefined) this.#plannedByTask.set(task, (this.#plannedByTask.get(task) ?? 0) + delta);
+  }
+
+  /** The tasks the scenario planned works of. */
+  plannedTasks(): string[] {
+    return [...this.#plannedByTask.keys()];
+  }
+
+  /** Works of `task` the scenario expects in all, or undefined when it did not say. */
+  plannedFor(task: string): number | undefined {
+    return this.#plannedByTask.get(task);
+  }
+
+  /** The service a task runs through (the first one, if several), or undefined. */
+  serviceOf(task: string): string | undefined {
+    return this.#taskService.get(task);
   }
 
   /** Works expected in all: the scenario's plan, or what was submitted if more. */

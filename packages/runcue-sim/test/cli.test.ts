@@ -99,7 +99,7 @@ describe("--json", () => {
   it("gives the same run for the same seed", () => {
     const a = JSON.parse(sim("--scenario", "dynamic", "-n", "15", "-e", "0.05", "--virtual", "--seed", "77", "--json", "--timeout", "3").stdout) as Summary;
     const b = JSON.parse(sim("--scenario", "dynamic", "-n", "15", "-e", "0.05", "--virtual", "--seed", "77", "--json", "--timeout", "3").stdout) as Summary;
-    expect({ ...b, realSeconds: 0 }).toEqual({ ...a, realSeconds: 0 });
+    expect({ ...b, realMs: 0 }).toEqual({ ...a, realMs: 0 });
   });
 });
 
@@ -129,7 +129,7 @@ describe("stalls", () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/Timeout: stalled for 2\.00s \(--timeout 2s\)/);
     expect(r.stdout).toMatch(/aggregate #\d+ batch_\d{4}: not_ready - waiting for parts? .* failed: Simulated error/);
-    expect(r.stdout).toMatch(/Outcome +stopped: stalled \(exit 3\)/);
+    expect(r.stdout).toMatch(/Outcome +stopped: stalled with \d+ works pending \(exit 3\)/);
   });
 
   it("in real time too, the counter is not reset by the stall reports", () => {
@@ -156,7 +156,7 @@ describe("--report", () => {
     expect(html).not.toMatch(/https?:\/\/|\bsrc=|<link/);
     for (const lane of ["local", "api", "storage"]) expect(html).toContain(`class="lane-name">${lane}</text>`);
     const summary = JSON.parse(r.stdout) as Summary;
-    expect(html.match(/<rect [^>]*data-tip=/g)).toHaveLength(summary.completed + summary.failed);
+    expect(html.match(/<rect [^>]*class="attempt"/g)).toHaveLength(summary.completed + summary.failed);
     expect(html).toContain("Throughput");
     expect(html).toContain("Queue depth");
     expect(summary.report).toBe("report.html");
@@ -178,7 +178,7 @@ describe("Ctrl+C", () => {
     child.kill("SIGINT");
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(130);
-    expect(stdout).toMatch(/Outcome +interrupted \(exit 130\)/);
+    expect(stdout).toMatch(/Outcome +interrupted \(Ctrl\+C\) with \d+ works pending \(exit 130\)/);
     expect(stdout).toMatch(/Pending +\d+/);
   });
 });

@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/config.js";
 import { clockTime, colorsFor, eventLine, humanDuration } from "../src/display/format.js";
 import { PlainDisplay, statusLine } from "../src/display/plain.js";
+import { summaryText } from "../src/display/text.js";
 import { TuiDisplay } from "../src/display/tui.js";
 import { singleQueue } from "../src/scenarios/single-queue.js";
 import type { Snapshot } from "../src/snapshot.js";
 import type { StallReport } from "../src/stall.js";
+import type { Summary } from "../src/summary.js";
 import { Capture } from "./helpers.js";
 
 const config = resolveConfig({ seed: 7, rate: "60/min" });
@@ -115,5 +117,134 @@ describe("live display", () => {
     const waiting: StallReport = { ...stall, byReason: { rate_limited: 6 }, kind: "waiting", nextInMs: 41_000, items: [{ ...stall.items[1]!, reason: "rate_limited", count: 6 }] };
     const frame = stripVTControlCharacters(tui.render(snapshot({ stall: waiting })));
     expect(frame).toContain("Waiting: nothing can start for 41.0s, 6 pending (rate_limited 6)");
+  });
+});
+
+/** A terminal-like output: keeps what was written, and emits `resize` like a TTY stream. */
+class Terminal extends Capture {
+  override isTTY = true;
+  rows = 40;
+  readonly #listeners: (() => void)[] = [];
+
+  constructor(columns: number) {
+    super();
+    this.columns = columns;
+  }
+
+  on(_event: "resize", listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  off(_event: "resize", listener: () => void): void {
+    this.#listeners.splice(this.#listeners.indexOf(listener), 1);
+  }
+
+  resize(columns: number): void {
+    this.columns = columns;
+    for (const l of [...this.#listeners]) l();
+  }
+}
+
+function summaryOf(overrides: Partial<Summary> = {}): Summary {
+  return {
+    version: 1, scenario: "single_queue", seed: 7, clock: "real", outcome: "completed", exitCode: 0,
+    submitted: 100, completed: 100, skipped: 0, failed: 0, cancelled: 0, retries: 0, invalidations: 0, pending: 0, pendingByReason: {},
+    durationMs: 12_345, realMs: 12_400, completedPerSecond: 8.1,
+    services: [{ name: "api", concurrent: 5, rate: "60/min", started: 100, completed: 100, failed: 0, retried: 0, busyMs: 10_000, utilisation: 0.162, endedPerSecond: 8.1 }],
+    config: { count: 100, latencyMs: 100, jitter: 0.2, outliers: 0, outlierMult: 5, errorRate: 0, concurrent: 5, rateLimit: "60/min", submitRate: null, durationMs: null, timeoutMs: null },
+    stall: null, report: null, reportError: null,
+    ...overrides,
+  };
+}
+
+const visible = (text: string): string[] => stripVTControlCharacters(text).split("\n");
+
+describe("live display on a narrow terminal", () => {
+  it("at 60 columns wraps rows instead of cutting them: every count stays, no line is wider than the terminal", () => {
+    const tui = new TuiDisplay({ config, scenario: singleQueue, out: new Terminal(60) });
+    const lines = visible(tui.render(snapshot({ stall })));
+    for (const line of lines) expect([...line].length, line).toBeLessThan(60);
+    const text = lines.join("\n");
+    for (const count of ["queued 40", "waiting 2", "running 5", "retrying 1", "✓ completed 50", "↷ skipped 3", "✗ failed 4", "57/120", "ETA 12.6s", "42/60 per min", "✓ 50", "✗ 4", "6 pending (not_ready 2, service_full 4)", "and 1 more"]) {
+      expect(text).toContain(count);
+    }
+  });
+
+  it("redraws on a resize: the screen is cleared and the frame drawn again at the new width", () => {
+    const out = new Terminal(120);
+    const tui = new TuiDisplay({ config, scenario: singleQueue, out });
+    tui.begin();
+    tui.tick(() => snapshot());
+    expect(out.text.startsWith("\u001b[?1049h")).toBe(true); // the alternate screen
+    const before = out.text.length;
+    out.resize(60);
+    const after = out.text.slice(before);
+    expect(after.startsWith("\u001b[H\u001b[2J")).toBe(true);
+    const redrawn = visible(after.slice("\u001b[H\u001b[2J".length)).filter((l) => l !== "");
+    expect(redrawn.length).toBeGreaterThan(10);
+    for (const line of redrawn) expect([...line].length, line).toBeLessThan(60);
+  });
+
+  it("leaves the alternate screen at the end and prints the last frame and the summary on the normal screen", () => {
+    const out = new Terminal(100);
+    const tui = new TuiDisplay({ config, scenario: singleQueue, out });
+    tui.begin();
+    tui.tick(() => snapshot());
+    const before = out.text.length;
+    tui.end(summaryOf(), snapshot({ etaMs: undefined }));
+    const tail = out.text.slice(before);
+    expect(tail.startsWith("\u001b[?1049l")).toBe(true);
+    expect(stripVTControlCharacters(tail)).toContain("Results: single_queue");
+  });
+});
+
+describe("how a run ended", () => {
+  const tui = new TuiDisplay({ config, scenario: singleQueue, out: Object.assign(new Capture(), { isTTY: true, columns: 120, rows: 50 }) });
+
+  it("the last frame says done only when all work ended", () => {
+    const frame = stripVTControlCharacters(tui.render(snapshot({ etaMs: undefined }), { outcome: "completed", pending: 0, pendingByReason: {} }));
+    expect(frame).toContain("done");
+    expect(frame).toContain("all work ended");
+    expect(frame).not.toContain("Ctrl+C to stop");
+  });
+
+  it("a run stopped with work pending says so and why, never done or finished", () => {
+    const waiting: StallReport = { ...stall, byReason: { rate_limited: 6 }, kind: "waiting", nextInMs: 41_000, items: [{ ...stall.items[1]!, reason: "rate_limited", details: "Service 'api' rate 5/min used (5/5); next start in 41000ms", count: 6 }] };
+    const frame = stripVTControlCharacters(tui.render(snapshot({ stall: waiting, etaMs: undefined }), { outcome: "interrupted", pending: 6, pendingByReason: { rate_limited: 6 } }));
+    expect(frame).toContain("stopped, 6 pending");
+    expect(frame).toContain("Waiting when the run stopped: nothing can start for 41.0s, 6 pending (rate_limited 6)");
+    expect(frame).toContain("interrupted (Ctrl+C) with 6 works pending");
+    expect(frame).not.toMatch(/\bdone\b|finished|not started/);
+  });
+
+  it("interrupted while work ran, the last frame counts the pending works by reason", () => {
+    const frame = stripVTControlCharacters(tui.render(snapshot({ etaMs: undefined }), { outcome: "interrupted", pending: 42, pendingByReason: { service_full: 40, not_ready: 2 } }));
+    expect(frame).toContain("Pending when the run stopped: 42 (service_full 40, not_ready 2)");
+  });
+
+  it("the summary lists why work was pending, and splits the service table on a narrow terminal", () => {
+    const s = summaryOf({
+      outcome: "interrupted", exitCode: 130, completed: 5, pending: 95, pendingByReason: { rate_limited: 95 },
+      stall: { kind: "waiting", sinceMs: 120, stalledForMs: 3000, pending: 95, byReason: { rate_limited: 95 }, items: [{ id: "6", task: "work", label: "item_0006", reason: "rate_limited", details: "Service 'api' rate 5/min used (5/5); next start in 54000ms", count: 95, inMs: 54_000 }], more: 0, nextInMs: 54_000, deadlocked: false },
+    });
+    const wide = stripVTControlCharacters(summaryText(s, colorsFor({ isTTY: false }), 120));
+    expect(wide).toMatch(/Pending +95\n +waiting: nothing had started or finished for 3\.00s; the next start was 54\.0s away\n +work #6 item_0006 and 94 more like it: rate_limited - Service 'api' rate 5\/min used/);
+    expect(wide).toMatch(/Outcome +interrupted \(Ctrl\+C\) with 95 works pending \(exit 130\)/);
+    expect(wide).toMatch(/service +limit +completed +failed +retried +busy +util +ended\/s/);
+    const narrow = visible(summaryText(s, colorsFor({ isTTY: false }), 59));
+    for (const line of narrow) expect([...line].length, line).toBeLessThan(60);
+    expect(narrow.join("\n")).toMatch(/service +limit +completed +failed +retried\n +api +5 +100 +0 +0\n +service +busy +util +ended\/s\n +api +10\.0s +16% +8\.10\/s/);
+  });
+});
+
+describe("plain mode on a dumb terminal", () => {
+  it("never rewrites its status line with a carriage return", () => {
+    const out = Object.assign(new Capture(), { isTTY: true, columns: 80 });
+    const display = new PlainDisplay({ config: { ...config, moveCursor: false }, scenario: singleQueue, out });
+    let n = 0;
+    display.tick(() => snapshot({ done: ++n }));
+    display.end(summaryOf(), snapshot({ done: 99 }));
+    expect(out.text).not.toContain("\r");
+    expect(out.text.split("\n").filter((l) => l.startsWith("["))).toHaveLength(2);
   });
 });

@@ -10,7 +10,7 @@ describe("runcue-sim as a library (the README's example)", () => {
       { stdout, stderr: new Capture() },
     );
     expect(["completed", "stalled"]).toContain(summary.outcome);
-    expect(summary.durationSeconds).toBeGreaterThan(0);
+    expect(summary.durationMs).toBeGreaterThan(0);
     expect(JSON.parse(stdout.text)).toEqual(summary);
   });
 

@@ -6,8 +6,8 @@ describe("--duration", () => {
     const { summary, events } = await simulate({ count: 1000, durationS: 2, latencyMs: 100, jitter: 0 });
     expect(summary).toMatchObject({ outcome: "duration", exitCode: 0, cancelled: 0 });
     expect(summary.pending).toBeGreaterThan(0);
-    expect(summary.durationSeconds).toBeGreaterThanOrEqual(2);
-    expect(summary.durationSeconds).toBeLessThanOrEqual(2.1);
+    expect(summary.durationMs).toBeGreaterThanOrEqual(2000);
+    expect(summary.durationMs).toBeLessThanOrEqual(2100);
     expect(ofKind(events, "started").every((e) => e.at <= 2000)).toBe(true);
   });
 });
@@ -34,9 +34,9 @@ describe("stall detection", () => {
     expect(summary.outcome).toBe("stalled");
     expect(stdout.match(/Stall detected/g)).toHaveLength(1);
     expect(stdout.match(/Still stalled/g)).toHaveLength(2); // at 32 s and 62 s
-    expect(summary.stall?.stalledFor).toBeCloseTo(75_000, -1);
-    const lastEvent = summary.durationSeconds * 1000 - (summary.stall?.stalledFor ?? 0);
-    expect(summary.stall?.since).toBeCloseTo(lastEvent, -1);
+    expect(summary.stall?.stalledForMs).toBeCloseTo(75_000, -1);
+    const lastEvent = summary.durationMs - (summary.stall?.stalledForMs ?? 0);
+    expect(summary.stall?.sinceMs).toBeCloseTo(lastEvent, -1);
   });
 
   it("does not call long-running handlers a stall", async () => {
@@ -48,7 +48,7 @@ describe("stall detection", () => {
   it("explains a rate-limit wait (debugBlocked never throws there) and says it once", async () => {
     const { summary, stdout } = await simulate({ count: 12, rate: "5/min", latencyMs: 10, mode: "verbose", virtual: false, timeoutS: 2.2 });
     expect(summary.outcome).toBe("stalled");
-    expect(stdout).toMatch(/⏸ {2}Waiting [\d.]+s: Service 'api' rate 5\/min used \(5\/5\); next start in \d+ms; 7 pending, nothing running \(rate_limited 7\)/);
+    expect(stdout).toMatch(/⏸ {2}Waiting [\d.]+s: 7 pending, nothing running \(rate_limited 7\); Service 'api' rate 5\/min used \(5\/5\); next start in \d+ms/);
     expect(summary.stall).toMatchObject({ kind: "waiting", byReason: { rate_limited: 7 } });
   });
 });

@@ -11,6 +11,9 @@ export interface Output {
   isTTY?: boolean;
   columns?: number;
   rows?: number;
+  /** A terminal emits `resize` when its size changes (the live display redraws). */
+  on?(event: "resize", listener: () => void): unknown;
+  off?(event: "resize", listener: () => void): unknown;
 }
 
 /** What every display knows about the run it shows. */

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import picocolors from "picocolors";
 import { SYMBOLS, type SimEvent, type SimEventKind } from "../events.js";
 import type { BlockReason } from "runcue";
@@ -5,9 +6,12 @@ import type { BlockReason } from "runcue";
 /** picocolors' formatters, enabled or not. */
 export type Colors = ReturnType<typeof picocolors.createColors>;
 
-/** Colours for `stream`: only on a colour-capable TTY (picocolors reads NO_COLOR and FORCE_COLOR). */
-export function colorsFor(stream: { isTTY?: boolean }): Colors {
-  return picocolors.createColors(picocolors.isColorSupported && stream.isTTY === true);
+/**
+ * Colours for `stream`: only on a colour-capable TTY (picocolors reads NO_COLOR, FORCE_COLOR
+ * and TERM=dumb), and never when `enabled` is false (`--no-color`).
+ */
+export function colorsFor(stream: { isTTY?: boolean }, enabled?: boolean): Colors {
+  return picocolors.createColors(enabled !== false && picocolors.isColorSupported && stream.isTTY === true);
 }
 
 function pad2(n: number): string {
@@ -91,11 +95,69 @@ export function reasonColor(reason: BlockReason, c: Colors): (s: string) => stri
   }
 }
 
-/** One verbose log line: `HH:MM:SS.mmm symbol event [task] id details`. */
-export function eventLine(e: SimEvent, c: Colors, width = Infinity): string {
+/**
+ * One verbose log line: `HH:MM:SS.mmm symbol event [task] id details`, cut to `width`;
+ * `compact` drops the column padding (for narrow terminals).
+ */
+export function eventLine(e: SimEvent, c: Colors, width = Infinity, compact = false): string {
   const color = eventColor(e.kind, c);
-  const head = `${clockTime(e.at)} ${SYMBOLS[e.kind]} ${e.kind.padEnd(11)} ${`[${e.task}]`.padEnd(16)} ${e.id.padStart(6)} `;
+  const head = compact
+    ? `${clockTime(e.at)} ${SYMBOLS[e.kind]} ${e.kind} [${e.task}] ${e.id} `
+    : `${clockTime(e.at)} ${SYMBOLS[e.kind]} ${e.kind.padEnd(11)} ${`[${e.task}]`.padEnd(16)} ${e.id.padStart(6)} `;
   const line = head + truncate(e.details, width - head.length);
   const end = 15 + e.kind.length; // after `HH:MM:SS.mmm ▶ started`
   return `${c.dim(line.slice(0, 12))}${color(line.slice(12, end))}${line.slice(end)}`;
+}
+
+/** How many terminal cells `text` takes (escape codes take none). */
+export function visibleWidth(text: string): number {
+  return [...stripVTControlCharacters(text)].length;
+}
+
+/**
+ * Lays `cells` out in lines no wider than `width`: `first` starts the first line, `indent` the
+ * others, cells are joined with `sep` and a cell never splits. Counts put in cells never
+ * disappear on a narrow terminal: they move to the next line.
+ */
+export function flow(first: string, cells: readonly string[], width: number, indent = " ".repeat(visibleWidth(first)), sep = "  "): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const cell of cells) {
+    const add = empty ? cell : sep + cell;
+    if (!empty && visibleWidth(line) + visibleWidth(add) > width) {
+      lines.push(line);
+      line = indent + cell;
+    } else {
+      line += add;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * `text` word-wrapped to `width` columns, later lines starting with `indent`; a word longer
+ * than a line is cut. For sentences whose end matters (counts) and must not be cut off.
+ */
+export function wrap(text: string, width: number, indent = ""): string[] {
+  if (!Number.isFinite(width) || [...text].length <= width) return [text];
+  const lines: string[] = [];
+  let line = "";
+  const lead = /^ */.exec(text)?.[0] ?? "";
+  const words = text.slice(lead.length).split(" ");
+  words[0] = lead + (words[0] ?? "");
+  for (const word of words) {
+    const prefix = lines.length === 0 ? "" : indent;
+    const candidate = line === "" ? prefix + word : `${line} ${word}`;
+    if ([...candidate].length <= width || line === "") {
+      line = candidate;
+    } else {
+      lines.push(line);
+      line = indent + word;
+    }
+  }
+  lines.push(line);
+  return lines.map((l) => truncate(l, width));
 }

@@ -3,37 +3,71 @@ import type { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import type { Output } from "./display.js";
 
-/** Redraws a block of lines in place at the bottom of a terminal. */
+/** Escape codes of the alternate screen (as full-screen programs such as less and htop use). */
+const ENTER_ALT_SCREEN = "\u001b[?1049h\u001b[H";
+const LEAVE_ALT_SCREEN = "\u001b[?1049l";
+const CLEAR_SCREEN = "\u001b[H\u001b[2J";
+const HIDE_CURSOR = "\u001b[?25l";
+const SHOW_CURSOR = "\u001b[?25h";
+
+/** Redraws a block of lines in place on a terminal. */
 export interface FrameWriter {
   /** Replaces the previous frame with `frame`. */
   render(frame: string): void;
-  /** Leaves the last frame on screen; later output goes below it. */
+  /** The terminal changed size: forget the previous frame (it may have been reflowed) and clear the screen. */
+  resized(): void;
+  /** Leaves the live screen; later output goes to the normal screen. */
   done(): void;
 }
 
 /**
- * A frame writer over log-update, which erases just the previous frame's lines and writes the
- * new one (never the whole display: tmux and some terminals push an erased screen into their
- * scrollback). Lines are cut to the terminal's width and the frame to its height first, so a
- * frame never wraps or scrolls and the previous one can always be erased exactly.
+ * A frame writer for the live display. While the run lasts it draws on the terminal's
+ * alternate screen, so a resize can clear that screen and redraw (a terminal reflows the old
+ * frame's lines when it narrows, and no count of lines to erase is then right: stale lines
+ * would stay) without clearing the user's own screen or pushing anything into the scrollback;
+ * `done` returns to the normal screen, where the caller prints the last frame and the summary.
+ * log-update redraws each frame, erasing just the previous one's lines. Lines are cut to the
+ * terminal's width and the frame to its height first, so a frame never wraps or scrolls.
  */
 export function createFrameWriter(out: Output): FrameWriter {
   const update = createLogUpdate(out as unknown as NodeJS.WriteStream & Writable, { showCursor: true });
+  let active = false;
+  const restore = (): void => {
+    if (active) out.write(LEAVE_ALT_SCREEN + SHOW_CURSOR);
+    active = false;
+  };
   return {
     render(frame) {
-      const width = out.columns ?? 100;
-      const height = Math.max(3, (out.rows ?? Infinity) - 1);
-      let rows = frame.split("\n").map((l) => cut(l, width));
-      if (rows.length > height) rows = [...rows.slice(0, height - 1), "…"];
-      update(rows.join("\n"));
+      if (!active) {
+        active = true;
+        out.write(ENTER_ALT_SCREEN + HIDE_CURSOR);
+        // Whatever ends the process (a second Ctrl+C, a crash) must not leave the terminal on the alternate screen.
+        process.once("exit", restore);
+      }
+      update(fitFrame(frame, out.columns ?? 100, out.rows));
+    },
+    resized() {
+      if (!active) return;
+      update.done(); // forgets the previous frame: nothing of it is erased line by line
+      out.write(CLEAR_SCREEN);
     },
     done() {
       update.done();
+      restore();
+      process.off("exit", restore);
     },
   };
 }
 
-/** A line no wider than `width` visible characters; a styled line too wide loses its colours. */
+/** `frame` cut to `width` columns and `rows` lines (one left for the cursor). */
+export function fitFrame(frame: string, width: number, rows: number | undefined): string {
+  const height = Math.max(3, (rows ?? Infinity) - 1);
+  let lines = frame.split("\n").map((l) => cut(l, width));
+  if (lines.length > height) lines = [...lines.slice(0, height - 1), "…"];
+  return lines.join("\n");
+}
+
+/** A line narrower than `width` visible characters; a styled line too wide loses its colours. */
 function cut(line: string, width: number): string {
   const chars = [...stripVTControlCharacters(line)];
   if (chars.length < width) return line;

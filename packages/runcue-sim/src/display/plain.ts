@@ -32,8 +32,9 @@ export class PlainDisplay implements Display {
 
   constructor(ctx: DisplayContext) {
     this.#ctx = ctx;
-    this.#c = colorsFor(ctx.out);
-    this.#tty = ctx.out.isTTY === true;
+    this.#c = colorsFor(ctx.out, ctx.config.color);
+    // On a dumb terminal (TERM=dumb) a carriage return is cursor movement too: new lines only.
+    this.#tty = ctx.out.isTTY === true && ctx.config.moveCursor;
   }
 
   begin(): void {
@@ -79,12 +80,12 @@ export class PlainDisplay implements Display {
   end(summary: Summary, last: Snapshot): void {
     this.#lastAt = -Infinity;
     this.#status(last);
-    this.#print(`\n${summaryText(summary, this.#c)}`);
+    this.#print(`\n${summaryText(summary, this.#c, this.#width())}`);
   }
 
   /** Lines fit the terminal; in a pipe or a log they are never cut. */
   #width(): number {
-    return this.#tty ? (this.#ctx.out.columns ?? 120) : Infinity;
+    return this.#ctx.out.isTTY === true ? (this.#ctx.out.columns ?? 120) : Infinity;
   }
 
   /** Writes whole lines, ending the rewritten status line first. */

@@ -14,7 +14,7 @@ export class VerboseDisplay implements Display {
   /** @param summary print the summary at the end (not when the JSON display prints it). */
   constructor(ctx: DisplayContext, summary = true) {
     this.#ctx = ctx;
-    this.#c = colorsFor(ctx.out);
+    this.#c = colorsFor(ctx.out, ctx.config.color);
     this.#summary = summary;
   }
 
@@ -50,6 +50,6 @@ export class VerboseDisplay implements Display {
   }
 
   end(summary: Summary): void {
-    if (this.#summary) this.#ctx.out.write(`\n${summaryText(summary, this.#c)}`);
+    if (this.#summary) this.#ctx.out.write(`\n${summaryText(summary, this.#c, this.#width())}`);
   }
 }

@@ -121,8 +121,10 @@ export const dynamic: Scenario = {
       }
       published.delete(doc);
       // The refetches, a publish and its check; a refetch already pending is shared.
-      ctx.plan(stale.length + 2);
-      for (const artifact of stale) if (!(await submitFetch(artifact))) ctx.plan(-1);
+      ctx.plan(stale.length, "api_fetch");
+      ctx.plan(1, "publish");
+      ctx.plan(1, "check");
+      for (const artifact of stale) if (!(await submitFetch(artifact))) ctx.plan(-1, "api_fetch");
       await ctx.submit(publish, { doc, round: round + 1 }, doc);
       return { ...result, note: `rebuild: ${stale.join(", ")}` };
     });
@@ -162,7 +164,10 @@ export const dynamic: Scenario = {
       }
       return undefined;
     });
-    ctx.plan(plan.api.length + plan.local.length + 2 * plan.docs.length);
+    ctx.plan(plan.api.length, "api_fetch");
+    ctx.plan(plan.local.length, "local_process");
+    ctx.plan(plan.docs.length, "publish");
+    ctx.plan(plan.docs.length, "check");
     return [
       ...plan.api.map((artifact) => () => submitFetch(artifact)),
       ...plan.local.map((artifact) => () => ctx.submit(localProcess, { artifact }, artifact)),

@@ -20,7 +20,7 @@ interface Part {
  */
 export const fanout: Scenario = {
   name: "fanout",
-  description: "Split → 5 parallel `process` → `aggregate` per batch (a failed process blocks its aggregate)",
+  description: "Split → 5 parallel process works → aggregate, per batch (a failed process blocks its aggregate)",
   setup(ctx) {
     const { config } = ctx;
     const parts = new Map<string, Set<number>>();
@@ -59,7 +59,9 @@ export const fanout: Scenario = {
       const failed = missing.filter((p) => failures.has(`${batch}/${p}`)).map((p) => `part ${p} failed: ${failures.get(`${batch}/${p}`) ?? ""}`);
       return `waiting for part${missing.length === 1 ? "" : "s"} ${missing.join(", ")} of ${batch}${failed.length > 0 ? `; ${failed.join("; ")}` : ""}`;
     });
-    ctx.plan((FANOUT_WIDTH + 2) * config.count);
+    ctx.plan(config.count, "split");
+    ctx.plan(FANOUT_WIDTH * config.count, "process");
+    ctx.plan(config.count, "aggregate");
     return Array.from({ length: config.count }, (_, i) => {
       const batch = label("batch", i + 1);
       return () => ctx.submit(split, { batch }, batch);

@@ -13,7 +13,7 @@ interface Item {
  */
 export const pipeline: Scenario = {
   name: "pipeline",
-  description: "Extract → transform → load chain over `local`, `api`, `storage`",
+  description: "Extract → transform → load chain over the services local, api and storage",
   setup(ctx) {
     const { config } = ctx;
     const extracted = new Set<string>();
@@ -41,9 +41,9 @@ export const pipeline: Scenario = {
 
     // A failed transform means its load will never come.
     ctx.cue.onFailure((w) => {
-      if (w.task === "transform") ctx.plan(-1);
+      if (w.task === "transform") ctx.plan(-1, "load");
     });
-    ctx.plan(3 * config.count);
+    for (const task of ["extract", "transform", "load"]) ctx.plan(config.count, task);
     return Array.from({ length: config.count }, (_, i) => {
       const item = label("item", i + 1);
       return () => ctx.submit(extract, { item }, item);

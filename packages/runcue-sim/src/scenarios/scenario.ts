@@ -34,8 +34,11 @@ export interface ScenarioContext {
    * `item_0007`). `created` is false when a dedupe `key` matched a pending or running work.
    */
   submit<P>(task: TaskHandle<P, unknown>, params: P, label: string, options?: SubmitOptions): Promise<Submitted>;
-  /** Adjusts how many works the run expects in all, for progress and ETA. */
-  plan(delta: number): void;
+  /**
+   * Adjusts how many works the run expects in all, for progress and ETA; with `task`, of that
+   * task (the ETA then knows which service the works will go through).
+   */
+  plan(delta: number, task?: string): void;
   /** Logs an `invalidated` event: work `by` marked `artifact` invalid. */
   invalidated(by: Work, artifact: string): void;
   /**
