@@ -105,10 +105,8 @@ function unbuiltCopy(into: string, published: { dir: string; pkg: PackageJson }[
 }
 
 describe("packing and installing into a new project", () => {
-  const work = mkdtempSync(join(tmpdir(), "runcue-pack-"));
-  const repoCopy = join(work, "repo");
-  const tarballs = join(work, "tarballs");
-  const project = join(work, "project");
+  let work = "";
+  let project = "";
   const rootPkg = readJson<PackageJson>(join(root, "package.json"));
   const published = rootPkg.workspaces!
     .map((dir) => ({ dir, pkg: readJson<PackageJson>(join(root, dir, "package.json")) }))
@@ -116,6 +114,10 @@ describe("packing and installing into a new project", () => {
   let packed: Packed[] = [];
 
   beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "runcue-pack-"));
+    const repoCopy = join(work, "repo");
+    const tarballs = join(work, "tarballs");
+    project = join(work, "project");
     mkdirSync(repoCopy);
     mkdirSync(tarballs);
     mkdirSync(project);
@@ -129,7 +131,7 @@ describe("packing and installing into a new project", () => {
   }, 240_000);
 
   afterAll(() => {
-    rmSync(work, { recursive: true, force: true });
+    if (work !== "") rmSync(work, { recursive: true, force: true });
   });
 
   it("packs every published package, runcue and runcue-sim among them", () => {
