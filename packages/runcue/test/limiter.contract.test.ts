@@ -21,6 +21,7 @@ class AsyncLimiter implements Limiter {
   cancel(): void { this.#inner.cancel(); }
   release(): void { this.#inner.release(); }
   pause(until: number): void { this.#inner.pause(until); }
+  pausedUntil(now: number): number { return this.#inner.pausedUntil(now); }
   block(now: number) { return this.#inner.block(now); }
   status(now: number) { return this.#inner.status(now); }
 }
@@ -84,7 +85,9 @@ describe.each(implementations)("the limiter contract: %s", (_name, store) => {
     l.pause(300);
     expect(await acquire(l, 100)).toBe(500);
     expect(l.block(100)).toMatchObject({ reason: "rate_limited", paused: true, until: 500 });
+    expect(l.pausedUntil(100)).toBe(500);
     expect(await acquire(l, 500)).toBe(true);
+    expect(l.pausedUntil(500)).toBe(0);
   });
 
   it("never answers a time at or before `now` when it says no", async () => {

@@ -9,6 +9,11 @@ import type { WorkRecord } from "../work/record.js";
 import { isThenable } from "./checks.js";
 import { decideOutcome } from "./outcome.js";
 
+/** `WorkRecord.startStamp`: the attempt's rate starts are reserved, its handler was called, or the starts are recorded. */
+export const RESERVED = 0;
+export const INVOKED = 1;
+export const COMMITTED = 2;
+
 /** What running an attempt needs from the engine. */
 export interface AttemptHost {
   readonly clock: Clock;
@@ -48,7 +53,7 @@ export class Attempts {
    */
   start(work: WorkRecord, now: number): void {
     const host = this.#host;
-    work.committed = false;
+    work.startStamp = RESERVED;
     work.held = true;
     host.lifecycle.start(work, now);
     if (!work.held) return; // a start listener cancelled it (its reservation went back)
@@ -59,14 +64,17 @@ export class Attempts {
     let result: unknown;
     let threw = false;
     try {
-      result = host.middleware.length === 0
-        ? host.executor.run(work.def.handler, work)
-        : this.#chain(work, token);
+      if (host.middleware.length === 0) {
+        work.startStamp = INVOKED;
+        result = host.executor.run(work.def.handler, work);
+      } else {
+        result = this.#chain(work, token);
+      }
     } catch (error) {
       threw = true;
       result = error;
     }
-    if (work.token === token && !work.committed) this.#commit(work);
+    if (work.token === token && work.startStamp === INVOKED) this.#commit(work);
     if (threw) this.#settle(work, token, false, result);
     else if (isThenable(result)) {
       // Adopted through a new promise: a thenable whose `then` throws (or cannot be read) rejects it.
@@ -82,17 +90,18 @@ export class Attempts {
     const ctx = { work, attempt: work.attempt, get signal() { return work.signal; } };
     return runChain(host.middleware, ctx, () => {
       if (work.token !== token) return undefined; // cancelled while a middleware awaited: the handler never runs
+      work.startStamp = INVOKED;
       try {
         return host.executor.run(work.def.handler, work);
       } finally {
-        if (work.token === token && !work.committed) this.#commit(work);
+        if (work.token === token && work.startStamp === INVOKED) this.#commit(work);
       }
     });
   }
 
   /** The handler ran: its reserved starts become starts, stamped now (a fresh clock read on rate-limited lanes). */
   #commit(work: WorkRecord): void {
-    work.committed = true;
+    work.startStamp = COMMITTED;
     const lane = this.#host.laneOf(work);
     if (lane.timed) lane.commit(this.#host.clock.now());
   }
@@ -110,7 +119,9 @@ export class Attempts {
       work.timer = undefined;
     }
     const lane = this.#host.laneOf(work);
-    if (work.committed) lane.release();
+    // Cancelled or timed out inside the handler's synchronous part: the start happened; stamp it now.
+    if (work.startStamp === INVOKED) this.#commit(work);
+    if (work.startStamp === COMMITTED) lane.release();
     else lane.cancel();
     return true;
   }

@@ -123,7 +123,7 @@ export class Engine {
       readyCheck: (w) => w.def.ready ?? this.isReady,
       staleCheck: (w) => w.def.stale ?? this.isStale,
       generation: () => this.#gen,
-      startChecked: (w) => this.attempts.start(w, this.clock.now()),
+      startChecked: (w) => this.#startChecked(w),
       pump,
     }, options.checkConcurrency, options.checkTimeout);
     this.rechecker = new Rechecker({
@@ -324,6 +324,21 @@ export class Engine {
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * A dispatch check said go. If a pushback paused one of its services while the check ran, the
+   * work gives its reservation back and queues again (its lane waits for the pause to end).
+   */
+  #startChecked(work: WorkRecord): void {
+    const now = this.clock.now();
+    for (const limiter of work.def.limiters) {
+      if (limiter.pausedUntil(now) > now) {
+        this.lifecycle.queue(work);
+        return;
+      }
+    }
+    this.attempts.start(work, now);
   }
 
   /** Pushback: pause the named service of the work's task, or all of them; returns the names paused. */

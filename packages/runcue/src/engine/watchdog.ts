@@ -180,7 +180,9 @@ export class Watchdog {
     }
     const since = now - this.#lastActivity;
     const { stallTimeout, stallWarnAfter } = this.#limits;
-    if (stallTimeout !== undefined && since >= stallTimeout) {
+    // Compare the same sums the timer was armed with: `now - last >= limit` can round below the
+    // limit at the very moment `last + limit` is due (fractional times), and re-arm forever.
+    if (stallTimeout !== undefined && this.#lastActivity + stallTimeout <= now) {
       for (const work of [...host.pendingWorks()]) {
         if (work.state !== "pending") continue;
         host.failPending(work, new TimeoutError("stall", `Stall timeout: no progress for ${Math.round(since)}ms (limit ${stallTimeout}ms); ${work.task} (work ${work.id}) was still pending`, stallTimeout, since));
@@ -188,7 +190,7 @@ export class Watchdog {
       this.#armStall();
       return;
     }
-    if (stallWarnAfter !== undefined && since >= stallWarnAfter && !this.#stallWarned) {
+    if (stallWarnAfter !== undefined && this.#lastActivity + stallWarnAfter <= now && !this.#stallWarned) {
       this.#stallWarned = true;
       host.stallWarning(since);
     }

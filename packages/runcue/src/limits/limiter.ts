@@ -61,6 +61,8 @@ export interface Limiter {
   release(): void;
   /** Pushback: no start before `until`. */
   pause(until: number): void;
+  /** Until when a pushback pause holds at `now` (epoch ms), or 0. A work that reserved before the pause checks it before it starts. */
+  pausedUntil(now: number): number;
   /** Why no start fits at `now`, or undefined when one does; never changes state beyond pruning. */
   block(now: number): LimitBlock | undefined;
   /** A snapshot for `status()`. */

@@ -83,6 +83,10 @@ export class MemoryLimiter implements Limiter {
     if (until > this.#pausedUntil) this.#pausedUntil = until;
   }
 
+  pausedUntil(now: number): number {
+    return now < this.#pausedUntil ? this.#pausedUntil : 0;
+  }
+
   block(now: number): LimitBlock | undefined {
     if (now < this.#pausedUntil) {
       return { reason: "rate_limited", paused: true, details: `Service '${this.name}' paused by RateLimited pushback for ${Math.ceil(this.#pausedUntil - now)}ms more`, until: this.#pausedUntil };

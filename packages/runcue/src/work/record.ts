@@ -62,8 +62,8 @@ export class WorkRecord implements Work<unknown, unknown> {
   readyKnown = false;
   /** @internal the engine generation at its last passed screening; -1 when never screened. */
   checkedGen = -1;
-  /** @internal the rate starts of this attempt were committed (the handler ran). */
-  committed = false;
+  /** @internal 0: the attempt's starts are only reserved; 1: its handler was called; 2: its starts are recorded. */
+  startStamp = 0;
   /** @internal the running attempt still holds its slots (cleared when it leaves, even before its phase moves). */
   held = false;
   #controller: AbortController | undefined = undefined;
