@@ -32,10 +32,15 @@ export interface TaskDef {
   readonly stale: Check | undefined;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
+  /**
+   * The lane of its services (set at registration; tasks with the same services share it): a
+   * `Lane<WorkRecord>`, typed loosely so this file needs nothing of the engine's record.
+   */
+  readonly lane: object;
 }
 
 /** @internal validates options and resolves service names. */
-export function defineTask(name: unknown, options: unknown, handler: unknown, services: ReadonlyMap<string, Limiter>): TaskDef {
+export function defineTask(name: unknown, options: unknown, handler: unknown, services: ReadonlyMap<string, Limiter>): Omit<TaskDef, "lane"> {
   checkName(name, "task name");
   checkOptions(options, TASK_OPTIONS, `options of task "${name}"`);
   checkFunction(handler, `handler for task "${name}"`);

@@ -24,8 +24,6 @@ export interface AttemptHost {
   laneOf(work: WorkRecord): Lane<WorkRecord>;
   /** Something happened (for stall detection). */
   activity(now: number): void;
-  /** A `RateLimited` pushback pauses the named service, or all of the work's services, until `until`; returns the names paused. */
-  pause(work: WorkRecord, service: string | undefined, until: number): string[];
   /** Emits `pause` for the services paused (after the work moved on). */
   announcePause(work: WorkRecord, services: readonly string[], until: number, error: Error): void;
   /**
@@ -151,6 +149,17 @@ export class Attempts {
     host.afterRunning(true);
   }
 
+  /** Pushback: pause the named service of the work's task, or all of them; returns the names paused. */
+  #pause(work: WorkRecord, service: string | undefined, until: number): string[] {
+    const paused: string[] = [];
+    for (const limiter of work.def.limiters) {
+      if (service !== undefined && limiter.name !== service) continue;
+      limiter.pause(until);
+      paused.push(limiter.name);
+    }
+    return paused;
+  }
+
   /** Retry, pushback or fail; the work has left `Running`'s resources but is still in phase `Running`. */
   #failed(work: WorkRecord, thrown: unknown, now: number): void {
     const host = this.#host;
@@ -158,7 +167,7 @@ export class Attempts {
     switch (outcome.kind) {
       case "pushback": {
         const until = now + outcome.pauseMs;
-        const paused = host.pause(work, outcome.service, until);
+        const paused = this.#pause(work, outcome.service, until);
         // Always through the delay heap, even for 0 ms: another attempt only after a macrotask,
         // so a handler that pushes back in a loop cannot starve the event loop. With no service
         // to pause, the work itself waits.

@@ -2,29 +2,28 @@ import { CancelledError, ConfigurationError, describeValue, RuncueError, type Ti
 import { Emitter } from "../events/emitter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
-import { Lane } from "../queue/lane.js";
+import type { Lane } from "../queue/lane.js";
 import type { PriorityContext, ResolvedCueOptions, SubmitOptions } from "../options.js";
 import { inlineExecutor, type Executor } from "../run/executor.js";
 import type { Middleware } from "../run/middleware.js";
-import { defineTask, type TaskDef } from "../task.js";
-import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
+import type { TaskDef } from "../task.js";
+import type { Clock, TimerHandle } from "../time/clock.js";
 import { parseDuration } from "../time/duration.js";
 import { Lifecycle } from "../work/lifecycle.js";
 import { Phase, isPendingPhase } from "../work/phase.js";
 import { WorkRecord } from "../work/record.js";
 import type { Check, Work } from "../work/work.js";
 import { Attempts } from "./attempt.js";
+import { Catalog } from "./catalog.js";
 import { Delays } from "./delays.js";
 import { Dispatcher } from "./dispatcher.js";
-import { awaitWith, countReasons, failureLine, stallLine } from "./notices.js";
+import { awaitWith, countReasons, failureLine, stallLine, waitPayload } from "./notices.js";
 import { Queries } from "./queries.js";
 import { Rechecker } from "./rechecker.js";
 import { WorkRegistry } from "./registry.js";
 import { Screening } from "./screening.js";
+import { Waiters } from "./waiters.js";
 import { Watchdog } from "./watchdog.js";
-
-/** On the system clock, each rate start holds its slot this much longer than the interval (see RateWindow). */
-const RATE_GUARD_MS = 1;
 
 const SUBMIT_OPTIONS = ["priority", "delay", "key"];
 
@@ -50,9 +49,8 @@ export class Engine {
   readonly executor: Executor = inlineExecutor;
   readonly middleware: Middleware[] = [];
   readonly registry: WorkRegistry;
-  readonly services = new Map<string, Limiter>();
-  readonly tasks = new Map<string, TaskDef>();
-  readonly lanes = new Map<string, Lane<WorkRecord>>();
+  readonly catalog: Catalog;
+  readonly waiters = new Waiters();
   readonly screening: Screening;
   readonly rechecker: Rechecker;
   readonly delays: Delays;
@@ -74,8 +72,6 @@ export class Engine {
   #pumping = false;
   #pumpAgain = false;
   #pumpTimer: TimerHandle = undefined;
-  #idleWaiters: (() => void)[] = [];
-  #drainWaiters: (() => void)[] = [];
 
   constructor(options: ResolvedCueOptions) {
     this.options = options;
@@ -101,12 +97,7 @@ export class Engine {
       pendingEnded: (w) => this.watchdog.pendingEnded(w),
       finished: (w) => this.registry.finished(w),
       failedUnheard: (w, error) => console.warn(failureLine(w, error)),
-      idle: () => {
-        const waiters = this.#idleWaiters;
-        if (waiters.length === 0) return;
-        this.#idleWaiters = [];
-        for (const resolve of waiters) resolve();
-      },
+      idle: () => this.waiters.idleReached(),
       leftChecking: (w, starting) => {
         const checking = w.phase === Phase.Checking;
         this.screening.release(w);
@@ -150,7 +141,9 @@ export class Engine {
       dispatchCheck: (w) => this.screening.dispatchCheck(w),
       start: (w, now) => this.attempts.start(w, now),
       woke: (now) => this.watchdog.activity(now),
-      waiting: (lane, until, now) => this.#announceWait(lane, until, now),
+      waiting: (lane, until, now) => {
+        if (this.events.has("wait")) this.events.emit("wait", waitPayload(lane, until, now));
+      },
       pump,
     });
     this.attempts = new Attempts({
@@ -161,7 +154,6 @@ export class Engine {
       random: options.random,
       laneOf: (w) => this.laneOf(w),
       activity: (now) => this.watchdog.activity(now),
-      pause: (w, service, until) => this.#pause(w, service, until),
       announcePause: (w, services, until, error) => {
         if (!this.events.has("pause")) return;
         for (const service of services) this.events.emit("pause", { service, until, work: w, error });
@@ -182,6 +174,7 @@ export class Engine {
       stallWarning: (sinceMs) => this.#stallWarning(sinceMs),
     }, options);
     this.queries = new Queries(this);
+    this.catalog = new Catalog(options.store, this.clock, (lane) => this.dispatcher.addLane(lane), (task) => this.queries.hasLiveWork(task));
   }
 
   isStarted(): boolean {
@@ -189,40 +182,29 @@ export class Engine {
   }
 
   laneOf(work: WorkRecord): Lane<WorkRecord> {
-    return this.lanes.get(work.def.laneKey) as Lane<WorkRecord>;
+    return this.catalog.laneOf(work);
+  }
+
+  get services(): ReadonlyMap<string, Limiter> {
+    return this.catalog.services;
   }
 
   // ---------------------------------------------------------------- registration
 
   addService(name: string, options: ServiceOptions | undefined): void {
-    if (this.services.has(name)) {
-      throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
-    }
-    const limiter = this.options.store.limiter(name, options ?? {}, { clock: this.clock, rateGuardMs: this.clock === systemClock ? RATE_GUARD_MS : 0 });
-    this.services.set(name, limiter);
+    this.catalog.addService(name, options);
   }
 
   addTask(name: unknown, options: unknown, handler: unknown): TaskDef {
-    const def = defineTask(name, options, handler, this.services);
-    const existing = this.tasks.get(def.name);
-    if (existing && existing.laneKey !== def.laneKey && this.queries.hasLiveWork(def.name)) {
-      throw new ConfigurationError("ERR_INVALID_OPTION", `Task "${def.name}" has pending or running work; it cannot be re-registered with different services`);
-    }
-    this.tasks.set(def.name, def);
-    if (!this.lanes.has(def.laneKey)) {
-      const lane = new Lane<WorkRecord>(def.laneKey, def.limiters);
-      this.lanes.set(def.laneKey, lane);
-      this.dispatcher.addLane(lane);
-    }
-    return def;
+    return this.catalog.addTask(name, options, handler);
   }
 
   // ---------------------------------------------------------------- submit
 
   submit(taskName: string, params: unknown, options: SubmitOptions | undefined): string {
-    const def = typeof taskName === "string" ? this.tasks.get(taskName) : undefined;
+    const def = typeof taskName === "string" ? this.catalog.tasks.get(taskName) : undefined;
     if (!def) {
-      const known = [...this.tasks.keys()];
+      const known = [...this.catalog.tasks.keys()];
       throw new ConfigurationError("ERR_UNKNOWN_TASK", `Unknown task: ${describeValue(taskName)} (registered: ${known.length ? known.map((k) => `"${k}"`).join(", ") : "none"})`);
     }
     let key: string | undefined;
@@ -315,15 +297,9 @@ export class Engine {
   #afterRunning(aborted: boolean): void {
     this.#gen++;
     this.rechecker.finished();
-    if (this.#drainWaiters.length > 0 && this.lifecycle.running === 0) this.#wakeDrainWaiters();
+    if (this.waiters.draining && this.lifecycle.running === 0) this.waiters.drained();
     if (aborted) this.#schedulePump();
     else this.#pump();
-  }
-
-  #wakeDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) w();
   }
 
   /**
@@ -339,23 +315,6 @@ export class Engine {
       }
     }
     this.attempts.start(work, now);
-  }
-
-  /** Pushback: pause the named service of the work's task, or all of them; returns the names paused. */
-  #pause(work: WorkRecord, service: string | undefined, until: number): string[] {
-    const paused: string[] = [];
-    for (const limiter of work.def.limiters) {
-      if (service !== undefined && limiter.name !== service) continue;
-      limiter.pause(until);
-      paused.push(limiter.name);
-    }
-    return paused;
-  }
-
-  #announceWait(lane: Lane<WorkRecord>, until: number, now: number): void {
-    if (!this.events.has("wait")) return;
-    const paused = lane.limiters.some((l) => l.block(now)?.paused === true);
-    this.events.emit("wait", { services: lane.limiters.map((l) => l.name), reason: paused ? "paused" : "rate_limited", until });
   }
 
   #stallWarning(sinceMs: number): void {
@@ -404,7 +363,7 @@ export class Engine {
     this.#started = true;
     this.#run++;
     // A stop() still waiting from before this start is over: its run was superseded.
-    if (this.#drainWaiters.length > 0) this.#wakeDrainWaiters();
+    this.waiters.drained();
     const now = this.clock.now();
     this.watchdog.start(now);
     this.delays.start();
@@ -424,7 +383,7 @@ export class Engine {
       this.watchdog.stop();
     }
     if (this.lifecycle.running === 0) return;
-    const drained = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    const drained = this.waiters.untilDrained();
     if (timeoutMs === undefined) return drained;
     let timer: TimerHandle;
     const expired = new Promise<void>((resolve) => {
@@ -452,13 +411,6 @@ export class Engine {
 
   idle(signal: AbortSignal | undefined): Promise<undefined> {
     if (this.lifecycle.isIdle) return Promise.resolve(undefined);
-    return awaitWith<undefined>(signal, (resolve) => {
-      const fn = (): void => resolve(undefined);
-      this.#idleWaiters.push(fn);
-      return () => {
-        const i = this.#idleWaiters.indexOf(fn);
-        if (i >= 0) this.#idleWaiters.splice(i, 1);
-      };
-    });
+    return awaitWith<undefined>(signal, (resolve) => this.waiters.onIdle(() => resolve(undefined)));
   }
 }

@@ -1,5 +1,7 @@
 import { messageOf } from "../errors.js";
-import type { BlockReason } from "../events/event-map.js";
+import type { BlockReason, CueEventMap } from "../events/event-map.js";
+import type { Lane } from "../queue/lane.js";
+import type { WorkRecord } from "../work/record.js";
 import type { Work } from "../work/work.js";
 import type { BlockedInfo } from "./explain.js";
 
@@ -8,6 +10,12 @@ export function countReasons(infos: readonly BlockedInfo[]): { reason: BlockReas
   const counts = new Map<BlockReason, number>();
   for (const info of infos) counts.set(info.reason, (counts.get(info.reason) ?? 0) + 1);
   return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+}
+
+/** The `wait` event of a lane that must wait until `until`: for a pushback pause, or a rate window. */
+export function waitPayload(lane: Lane<WorkRecord>, until: number, now: number): CueEventMap["wait"] {
+  const paused = lane.limiters.some((l) => l.pausedUntil(now) > now);
+  return { services: lane.limiters.map((l) => l.name), reason: paused ? "paused" : "rate_limited", until };
 }
 
 /** The default stall warning: how long, how many, and the top reasons, in whole milliseconds. */
