@@ -20,8 +20,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate `given` was most likely meant to be: the only one it is a prefix of (at least 3
- * characters), or the nearest within a third of its length (at least 1, case and `-`/`_` aside);
- * undefined when none is close or two are equally close.
+ * characters), the longest one it starts with, or the nearest within a third of its length (at
+ * least 1, case and `-`/`_` aside); undefined when none is close or two are equally close.
  */
 export function closest(given: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[-_]/g, "");
@@ -29,6 +29,9 @@ export function closest(given: string, candidates: readonly string[]): string | 
   if (g === "") return undefined;
   const prefixed = candidates.filter((c) => g.length >= 3 && norm(c).startsWith(g));
   if (prefixed.length === 1) return prefixed[0];
+  // A known name with something added (`--report-file`): the longest such name.
+  const extended = candidates.filter((c) => norm(c).length >= 3 && g.startsWith(norm(c))).sort((a, b) => b.length - a.length);
+  if (extended[0] !== undefined) return extended[0];
   const limit = Math.max(1, Math.floor(g.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -1,41 +1,18 @@
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Summary } from "../src/summary.js";
+import { cli, ensureBuilt, interrupted, root, sim as run, type Result } from "./cli-helpers.js";
 
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const cli = join(root, "packages/runcue-sim/dist/cli.js");
 const tmp = mkdtempSync(join(tmpdir(), "runcue-sim-"));
 
-function newestIn(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestIn(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  // The CLI runs from dist/ (`npm test` builds first); rebuild here only if the sources are newer.
-  const stale = !existsSync(cli) || newestIn(join(root, "packages/runcue-sim/src")) > statSync(cli).mtimeMs || newestIn(join(root, "packages/runcue/src")) > statSync(cli).mtimeMs;
-  if (stale) execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b", "packages/runcue", "packages/runcue-sim"], { cwd: root });
-}, 60_000);
-
+beforeAll(ensureBuilt, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function sim(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return run(tmp, args);
 }
 
 describe("runcue-sim --help and --list-scenarios", () => {
@@ -52,10 +29,52 @@ describe("runcue-sim --help and --list-scenarios", () => {
     expect(r.stdout).toContain("(default: 100)");
   });
 
-  it("lists the four scenarios", () => {
+  it("lists the four scenarios, in plain words (no Markdown backticks)", () => {
     const r = sim("--list-scenarios");
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/)[0])).toEqual(["single_queue", "pipeline", "fanout", "dynamic"]);
+    expect(r.stdout).not.toContain("`");
+    expect(sim("--help").stdout).not.toContain("`");
+  });
+
+  it("--version prints the package's version and exits 0", () => {
+    const r = sim("--version");
+    const pkg = JSON.parse(readFileSync(join(root, "packages/runcue-sim/package.json"), "utf8")) as { version: string };
+    expect(r).toEqual({ code: 0, stdout: `runcue-sim ${pkg.version}\n`, stderr: "" });
+  });
+
+  it("--help lists --version, --no-color and exit code 4", () => {
+    const r = sim("--help");
+    expect(r.stdout).toContain("--no-color");
+    expect(r.stdout).toContain("--version");
+    expect(r.stdout).toContain("4 the --report could not be written");
+  });
+});
+
+describe("messages for a mistake", () => {
+  it.each([
+    [["-j", "1.5"], `runcue-sim: invalid --jitter "1.5": the jitter must be in [0, 1] (each wait is latency × uniform(1−J, 1+J), e.g. 0.2) (see --help)`],
+    [["-e", "2"], `runcue-sim: invalid --error-rate "2": the probability that a handler fails must be in [0, 1] (e.g. 0.05 for 5%) (see --help)`],
+    [["--outliers", "-1"], `runcue-sim: option --outliers got a value starting with "-": write it as --outliers=VALUE (see --help)`],
+    [["-n", "zero"], `runcue-sim: invalid --count "zero": the number of work units (items, batches or documents) must be a whole number >= 1 (see --help)`],
+    [["-c", "0"], `runcue-sim: invalid --concurrent "0": the main service's concurrency must be a whole number >= 1 (see --help)`],
+    [["--timeout", "soon"], `runcue-sim: invalid --timeout "soon": how long a stall may last, in seconds, must be > 0 (see --help)`],
+    [["--scenario", "pipline"], `runcue-sim: invalid --scenario "pipline": did you mean pipeline? (the scenarios are single_queue, pipeline, fanout, dynamic) (see --help)`],
+    [["--scenario", "fan_out"], `runcue-sim: invalid --scenario "fan_out": did you mean fanout? (the scenarios are single_queue, pipeline, fanout, dynamic) (see --help)`],
+    [["--scenaro", "pipeline"], "runcue-sim: unknown option --scenaro; did you mean --scenario? (see --help)"],
+    [["--verbos"], "runcue-sim: unknown option --verbos; did you mean --verbose? (see --help)"],
+    [["--no-colour"], "runcue-sim: unknown option --no-colour; did you mean --no-color? (see --help)"],
+    [["--report-file", "r.html"], "runcue-sim: unknown option --report-file; did you mean --report? (see --help)"],
+    [["pipeline"], `runcue-sim: unexpected argument "pipeline" (every setting is a flag, e.g. --count 10); did you mean --scenario pipeline? (see --help)`],
+    [["--report", "."], `runcue-sim: invalid --report ".": the report must be a file, and ${tmp} is a directory (see --help)`],
+  ])("%j says what the value is, in one line, exit code 2", (args, message) => {
+    const r = sim(...args);
+    expect(r).toEqual({ code: 2, stdout: "", stderr: `${message}\n` });
+    expect(r.stderr).not.toContain("expected a probability");
+  });
+
+  it("a mistyped flag far from any other gets no guess", () => {
+    expect(sim("--frobnicate").stderr).toBe("runcue-sim: unknown option --frobnicate (see --help)\n");
   });
 });
 
@@ -147,7 +166,67 @@ describe("stalls", () => {
   });
 });
 
+describe("a run that ends with work pending", () => {
+  it("Ctrl+C during a rate-limit wait keeps the wait's reason in the JSON (not the stopped cue's)", async () => {
+    // 5 starts at once, then nothing can start for a minute: interrupted a second into the wait.
+    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1", "--json"], 1500);
+    expect(r.code).toBe(130);
+    const summary = JSON.parse(r.stdout) as Summary;
+    expect(summary).toMatchObject({ outcome: "interrupted", exitCode: 130, completed: 5, pending: 15, pendingByReason: { rate_limited: 15 } });
+    expect(summary.stall).toMatchObject({ kind: "waiting", pending: 15, byReason: { rate_limited: 15 }, more: 0 });
+    expect(summary.stall?.items[0]).toMatchObject({ task: "work", reason: "rate_limited", count: 15 });
+    expect(summary.stall?.items[0]?.details).toMatch(/^Service 'api' rate 5\/min used \(5\/5\); next start in \d+ms$/);
+    expect(summary.stall?.nextInMs).toBeGreaterThan(50_000);
+    expect(r.stdout).not.toMatch(/stopped|not started/);
+  });
+
+  it("and in the plain summary: pending, why, and interrupted rather than finished", async () => {
+    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], 1500);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/Pending +15\n +waiting: nothing had started or finished for [\d.]+m?s; the next start was [\d.]+s away\n +work #6 item_0006 and 14 more like it: rate_limited - Service 'api' rate 5\/min used \(5\/5\)/);
+    expect(r.stdout).toMatch(/Outcome +interrupted \(Ctrl\+C\) with 15 works pending \(exit 130\)/);
+    expect(r.stdout).not.toMatch(/not started|finished\b(?! for)|all work ended/);
+  });
+
+  it("--duration with work left lists the pending works by reason", () => {
+    const r = sim("-n", "500", "-c", "2", "-d", "1", "--virtual", "--seed", "1", "--json");
+    const summary = JSON.parse(r.stdout) as Summary;
+    expect(summary).toMatchObject({ outcome: "duration", exitCode: 0, stall: null });
+    expect(summary.pending).toBeGreaterThan(400);
+    expect(summary.pendingByReason).toEqual({ service_full: summary.pending });
+  });
+
+  it("a stall with more than ten kinds of blocked work says how many more there are (JSON and text)", () => {
+    const json = JSON.parse(sim("--scenario", "fanout", "-n", "60", "-e", "0.3", "--seed", "2", "--timeout", "3", "--virtual", "--json").stdout) as Summary;
+    const stall = json.stall;
+    expect(stall?.items).toHaveLength(10);
+    expect(stall?.more).toBe((stall?.pending ?? 0) - (stall?.items ?? []).reduce((n, i) => n + i.count, 0));
+    expect(stall?.more).toBeGreaterThan(0);
+    const text = sim("--scenario", "fanout", "-n", "60", "-e", "0.3", "--seed", "2", "--timeout", "3", "--virtual").stdout;
+    expect(text).toMatch(/\.\.\. and \d+ more\n/);
+  });
+});
+
 describe("--report", () => {
+  it("that cannot be written: one line on stderr, the run's summary, and exit code 4", () => {
+    // /dev/full takes the open but fails the write (ENOSPC), as a full disk would.
+    const r = sim("-n", "5", "--virtual", "--seed", "1", "--report", "/dev/full", "--json");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^runcue-sim: could not write --report \/dev\/full: ENOSPC/);
+    const summary = JSON.parse(r.stdout) as Summary;
+    expect(summary).toMatchObject({ outcome: "completed", exitCode: 4, report: null });
+    expect(summary.reportError).toMatch(/ENOSPC/);
+    const plain = sim("-n", "5", "--virtual", "--seed", "1", "--report", "/dev/full");
+    expect(plain.code).toBe(4);
+    expect(plain.stdout).toMatch(/Report +not written: ENOSPC/);
+  });
+
+  it("that cannot be written after a stall keeps the stall's exit code 3", () => {
+    const r = sim("-r", "5/60", "--timeout", "2", "--virtual", "--seed", "1", "--report", "/dev/full", "--json");
+    expect(r.code).toBe(3);
+    expect((JSON.parse(r.stdout) as Summary).reportError).toMatch(/ENOSPC/);
+  });
+
   it("writes a self-contained HTML report with a lane per service", () => {
     const r = sim("--scenario", "pipeline", "-n", "30", "-e", "0.1", "--virtual", "--seed", "4", "--report", "report.html", "--json");
     expect(r.code).toBe(0);

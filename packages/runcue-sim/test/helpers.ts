@@ -1,7 +1,7 @@
 import { resolveConfig, type SimOptions } from "../src/config.js";
 import type { Output } from "../src/display/display.js";
 import type { SimEvent } from "../src/events.js";
-import { runSimulation } from "../src/runner.js";
+import { runSimulation, type RunHooks } from "../src/runner.js";
 import type { Summary } from "../src/summary.js";
 
 /** An output that keeps what was written. */
@@ -25,12 +25,12 @@ export interface SimRun {
 }
 
 /** Runs a simulation on the virtual clock (unless told otherwise), seeded, JSON mode, captured. */
-export async function simulate(options: SimOptions = {}, interrupt?: AbortSignal): Promise<SimRun> {
+export async function simulate(options: SimOptions = {}, interrupt?: AbortSignal, sample?: RunHooks["sample"]): Promise<SimRun> {
   const stdout = new Capture();
   const stderr = new Capture();
   const events: SimEvent[] = [];
   const config = resolveConfig({ mode: "json", virtual: true, ...options, seed: options.seed ?? 1 });
-  const summary = await runSimulation(config, { stdout, stderr }, { onEvent: (e) => events.push(e), ...(interrupt ? { interrupt } : {}) });
+  const summary = await runSimulation(config, { stdout, stderr }, { onEvent: (e) => events.push(e), ...(interrupt ? { interrupt } : {}), ...(sample ? { sample } : {}) });
   return { summary, events, stdout: stdout.text, stderr: stderr.text };
 }
 

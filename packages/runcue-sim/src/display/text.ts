@@ -37,8 +37,10 @@ export function blockedLine(item: StallReport["items"][number], c: Colors, width
   const reason = item.reason;
   const rest = ` - ${item.details}`;
   if (head.length + reason.length + 10 <= width) return indent + head + reasonColor(reason, c)(reason) + truncate(rest, width - head.length - reason.length);
-  const [first = "", second = ""] = wrap(`${head}${reason}${rest}`, width, "  ");
-  return `${indent}${first}${second === "" ? "" : `\n${indent}${second}`}`;
+  const lines = wrap(`${head}${reason}${rest}`, width, "  ");
+  const [first = "", second = ""] = lines;
+  const cut = lines.length > 2 ? truncate(`${second} …`, width) : second;
+  return `${indent}${first}${cut === "" ? "" : `\n${indent}${cut}`}`;
 }
 
 /** Up to `max` blocked works (or groups of alike ones), one per line, and how many more there are. */
