@@ -2,10 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { CueStatus } from "runcue";
+import { ConditionRecorder } from "../src/conditions.js";
 import { resolveConfig } from "../src/config.js";
 import { depthSeries, packRows, throughputBinMs, throughputSeries, timeAxis, valueAxis } from "../src/report/charts.js";
 import { renderReport } from "../src/report/html.js";
 import { findScenario } from "../src/scenarios/index.js";
+import { SimState } from "../src/state.js";
 import type { Attempt, WorkSpan } from "../src/timeline.js";
 import { simulate } from "./helpers.js";
 
@@ -160,5 +163,38 @@ describe("the report of real runs", () => {
     expect(html).toContain(`<li class="more">and ${summary.stall?.more} more pending works</li>`);
     expect(html).toMatch(/data-kind="stalled"[^>]*data-tip="whole run stalled from [\d:.]+ to [\d:.]+ \(3\.00s\) · stalled: only work that is not ready; \d+ pending \(not_ready \d+\)/);
     expect(html).not.toContain("`");
+  });
+});
+
+describe("when services were held back", () => {
+  it("a RateLimited pushback pause is a spell that ends when the pause does", () => {
+    let now = 0;
+    let pausedUntil = 0;
+    const epoch = 1_000_000;
+    const state = new SimState(() => now, true);
+    state.addService("api", null);
+    state.taskUses("work", ["api"]);
+    // What cue.status() says of one service; only the fields the recorder reads matter.
+    const status = (): CueStatus => ({ started: true, pending: 1, running: 0, queued: 1, checking: 0, blocked: 0, delayed: 0, retained: 0, services: [{ name: "api", active: 0, concurrent: 5, rates: [], pausedUntil }] }) as unknown as CueStatus;
+    const recorder = new ConditionRecorder(state, status, () => epoch + now, () => now);
+    now = 1000;
+    pausedUntil = epoch + 6000;
+    state.queued("1", "work", "item_0001");
+    now = 9000;
+    pausedUntil = 0;
+    state.queued("2", "work", "item_0002");
+    recorder.finish(10_000);
+    expect(recorder.conditions).toEqual([{ service: "api", kind: "paused", start: 1000, end: 6000, reason: "paused by a RateLimited pushback for 5.00s" }]);
+  });
+
+  it("after Ctrl+C during a wait, the report says what the run was waiting for", async () => {
+    const path = join(tmp, "interrupted.html");
+    const stop = new AbortController();
+    await simulate({ count: 20, rate: "5/min", latencyMs: 20, reportPath: path }, stop.signal, { everyMs: 30_000, onSnapshot: () => stop.abort() });
+    const html = readFileSync(path, "utf8");
+    expect(html).toContain("interrupted (Ctrl+C) with 15 works pending (exit 130)");
+    expect(html).toContain("<h2>What the run was waiting for when it ended</h2><p>15 works pending (rate_limited 15)");
+    expect(html).toContain("Service &#39;api&#39; rate 5/min used (5/5); next start in 30000ms");
+    expect(html).not.toContain("not started");
   });
 });
