@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { helpText, parseCommand, scenarioList, UsageError } from "./args.js";
 import { resolveConfig } from "./config.js";
+import { restoreTerminal } from "./display/frame.js";
 import { freshSeed } from "./random.js";
 import { runSimulation } from "./runner.js";
 
@@ -69,6 +70,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    restoreTerminal();
     process.stderr.write(`runcue-sim: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   },

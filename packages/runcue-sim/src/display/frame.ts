@@ -10,6 +10,17 @@ const CLEAR_SCREEN = "\u001b[H\u001b[2J";
 const HIDE_CURSOR = "\u001b[?25l";
 const SHOW_CURSOR = "\u001b[?25h";
 
+/** Frame writers on the alternate screen now: {@link restoreTerminal} takes them back. */
+const live = new Set<() => void>();
+
+/**
+ * Leaves the alternate screen if a live display is on it, so that what is written next (an
+ * internal error's message) stays on the user's screen. The process's `exit` does it too.
+ */
+export function restoreTerminal(): void {
+  for (const restore of [...live]) restore();
+}
+
 /** Redraws a block of lines in place on a terminal. */
 export interface FrameWriter {
   /** Replaces the previous frame with `frame`. */
@@ -35,6 +46,8 @@ export function createFrameWriter(out: Output): FrameWriter {
   const restore = (): void => {
     if (active) out.write(LEAVE_ALT_SCREEN + SHOW_CURSOR);
     active = false;
+    live.delete(restore);
+    process.off("exit", restore);
   };
   return {
     render(frame) {
@@ -43,6 +56,7 @@ export function createFrameWriter(out: Output): FrameWriter {
         out.write(ENTER_ALT_SCREEN + HIDE_CURSOR);
         // Whatever ends the process (a second Ctrl+C, a crash) must not leave the terminal on the alternate screen.
         process.once("exit", restore);
+        live.add(restore);
       }
       update(fitFrame(frame, out.columns ?? 100, out.rows));
     },
@@ -54,7 +68,6 @@ export function createFrameWriter(out: Output): FrameWriter {
     done() {
       update.done();
       restore();
-      process.off("exit", restore);
     },
   };
 }
