@@ -120,7 +120,12 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
     onTimeout: (report) => stopStalled(report, "timeout"),
   });
 
-  const snapshot = (): Snapshot => takeSnapshot(cue, state, watch, eta, elapsed());
+  // Once the run is stopping (running work finishing after --duration), there is no ETA to give.
+  let stopping = false;
+  const snapshot = (): Snapshot => {
+    const s = takeSnapshot(cue, state, watch, eta, elapsed());
+    return stopping ? { ...s, etaMs: undefined, stopping: true } : s;
+  };
   const driver: Driver = virtual ? new VirtualDriver(virtual, () => display.tick?.(snapshot)) : new RealDriver(() => display.tick?.(snapshot));
   const onInterrupt = (): void => finish("interrupted");
   hooks.interrupt?.addEventListener("abort", onInterrupt, { once: true });
@@ -173,13 +178,14 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
 
   // --duration lets running work finish; a stall or Ctrl+C abandons it at once.
   const graceful = outcome === "completed" || outcome === "duration";
+  stopping = true;
   await driver.run(cue.stop(graceful ? {} : { timeout: 0 }));
   state.cancelRunning();
   detach();
   conditions?.finish(elapsed());
 
   // The last frame shows the final counts, and the stall as it was before the cue stopped.
-  const last: Snapshot = { ...snapshot(), stall: stallAtEnd, etaMs: undefined };
+  const last: Snapshot = { ...snapshot(), stall: stallAtEnd, etaMs: undefined, stopping: false };
   const summary = summarise(config, cue, state, outcome, elapsed(), performance.now() - realStart, stallAtEnd, pendingByReason);
   if (config.reportPath !== undefined) {
     try {

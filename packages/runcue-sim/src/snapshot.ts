@@ -51,4 +51,6 @@ export interface Snapshot {
   services: ServiceView[];
   recent: readonly SimEvent[];
   stall: StallReport | undefined;
+  /** The run is stopping: no more starts; running work finishes (after --duration) or is abandoned. */
+  stopping?: boolean;
 }

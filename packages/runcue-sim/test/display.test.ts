@@ -217,6 +217,13 @@ describe("how a run ended", () => {
     expect(frame).not.toMatch(/\bdone\b|finished|not started/);
   });
 
+  it("while running work finishes after --duration, says stopping instead of an ETA", () => {
+    const frame = stripVTControlCharacters(tui.render(snapshot({ stopping: true })));
+    expect(frame).toMatch(/4\.05\/s {2}stopping\n/);
+    expect(frame).toContain("stopping: running work finishes, nothing new starts");
+    expect(frame).not.toMatch(/ETA|Ctrl\+C to stop/);
+  });
+
   it("interrupted while work ran, the last frame counts the pending works by reason", () => {
     const frame = stripVTControlCharacters(tui.render(snapshot({ etaMs: undefined }), { outcome: "interrupted", pending: 42, pendingByReason: { service_full: 40, not_ready: 2 } }));
     expect(frame).toContain("Pending when the run stopped: 42 (service_full 40, not_ready 2)");

@@ -86,7 +86,9 @@ export class TuiDisplay implements Display {
       count("✗ failed", q.failed, c.red),
       ...(q.cancelled > 0 ? [count("∅ cancelled", q.cancelled, c.gray)] : []),
     ], width));
-    const eta = ended === undefined
+    const eta = s.stopping === true && ended === undefined
+      ? c.yellow("stopping")
+      : ended === undefined
       ? `${c.dim("ETA")} ${s.etaMs === undefined ? "unknown" : humanDuration(s.etaMs)}`
       : ended.outcome === "completed" ? c.green("done") : c.yellow(`stopped, ${ended.pending} pending`);
     const figures = [`${percent(s.progress).padStart(4)}`, `${s.done}/${s.expected}`, perSecond(s.throughput), eta];
@@ -125,7 +127,7 @@ export class TuiDisplay implements Display {
     for (let i = events.length; i < eventRows; i++) lines.push("");
 
     lines.push("");
-    const status = ended === undefined ? "Ctrl+C to stop" : outcomeText(ended);
+    const status = ended !== undefined ? outcomeText(ended) : s.stopping === true ? "stopping: running work finishes, nothing new starts" : "Ctrl+C to stop";
     lines.push(...flow("", [...configLine(config).split(" · "), status].map((p) => c.dim(p)), width, "", c.dim(" · ")));
     return lines.join("\n");
   }
