@@ -120,7 +120,7 @@ export class Cue {
    */
   isReady(check: Check): this {
     checkFunction(check, "isReady check");
-    this.#engine.isReady = check;
+    this.#engine.checks.isReady = check;
     return this;
   }
 
@@ -132,7 +132,7 @@ export class Cue {
    */
   isStale(check: Check): this {
     checkFunction(check, "isStale check");
-    this.#engine.isStale = check;
+    this.#engine.checks.isStale = check;
     return this;
   }
 
@@ -267,7 +267,12 @@ export class Cue {
    * @throws ConfigurationError (as a rejection) with `Unknown task` for an unregistered name, or for invalid options.
    */
   submit<P = unknown>(task: string, params?: P, options?: SubmitOptions): Promise<string> {
-    return settle(() => this.#engine.submit(task, params, options));
+    // Inline rather than through settle(): submit is the hot path, and a closure per call shows.
+    try {
+      return Promise.resolve(this.#engine.submit(task, params, options));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Starts dispatching (again, after `stop`). Calling it twice is harmless. */

@@ -9,10 +9,22 @@ import type { WorkRecord } from "../work/record.js";
 import { isThenable } from "./checks.js";
 import { decideOutcome } from "./outcome.js";
 
-/** `WorkRecord.startStamp`: the attempt's rate starts are reserved, its handler was called, or the starts are recorded. */
-export const RESERVED = 0;
-export const INVOKED = 1;
-export const COMMITTED = 2;
+const promiseThen = Promise.prototype.then;
+
+/** A native promise with the native `then` (what an async handler returns): safe to call `then` on directly, the cheapest way. */
+function isPlainPromise(value: PromiseLike<unknown>): value is Promise<unknown> {
+  try {
+    return value instanceof Promise && value.then === promiseThen;
+  } catch {
+    return false;
+  }
+}
+
+/** `WorkRecord.hold`: nothing held; slots and reserved starts; the same with the handler called; slots with the starts recorded. */
+const NONE = 0;
+const RESERVED = 1;
+const INVOKED = 2;
+const COMMITTED = 3;
 
 /** What running an attempt needs from the engine. */
 export interface AttemptHost {
@@ -21,7 +33,6 @@ export interface AttemptHost {
   readonly executor: Executor;
   readonly middleware: readonly Middleware[];
   readonly random: () => number;
-  laneOf(work: WorkRecord): Lane<WorkRecord>;
   /** Something happened (for stall detection). */
   activity(now: number): void;
   /** Emits `pause` for the services paused (after the work moved on). */
@@ -51,10 +62,9 @@ export class Attempts {
    */
   start(work: WorkRecord, now: number): void {
     const host = this.#host;
-    work.startStamp = RESERVED;
-    work.held = true;
+    work.hold = RESERVED;
     host.lifecycle.start(work, now);
-    if (!work.held) return; // a start listener cancelled it (its reservation went back)
+    if (work.hold === NONE) return; // a start listener cancelled it (its reservation went back)
     const token = ++work.token;
     host.activity(now);
     const timeoutMs = work.def.timeoutMs;
@@ -63,7 +73,7 @@ export class Attempts {
     let threw = false;
     try {
       if (host.middleware.length === 0) {
-        work.startStamp = INVOKED;
+        work.hold = INVOKED;
         result = host.executor.run(work.def.handler, work);
       } else {
         result = this.#chain(work, token);
@@ -72,14 +82,14 @@ export class Attempts {
       threw = true;
       result = error;
     }
-    if (work.token === token && work.startStamp === INVOKED) this.#commit(work);
+    if (work.token === token && work.hold === INVOKED) this.#commit(work);
     if (threw) this.#settle(work, token, false, result);
     else if (isThenable(result)) {
-      // Adopted through a new promise: a thenable whose `then` throws (or cannot be read) rejects it.
-      new Promise<unknown>((resolve) => resolve(result)).then(
-        (value) => this.#settle(work, token, true, value),
-        (error: unknown) => this.#settle(work, token, false, error),
-      );
+      const ok = (value: unknown): void => this.#settle(work, token, true, value);
+      const failed = (error: unknown): void => this.#settle(work, token, false, error);
+      if (isPlainPromise(result)) void result.then(ok, failed);
+      // Any other thenable is adopted through a new promise: one whose `then` throws (or cannot be read) rejects it.
+      else void new Promise<unknown>((resolve) => resolve(result)).then(ok, failed);
     } else this.#settle(work, token, true, result);
   }
 
@@ -88,19 +98,19 @@ export class Attempts {
     const ctx = { work, attempt: work.attempt, get signal() { return work.signal; } };
     return runChain(host.middleware, ctx, () => {
       if (work.token !== token) return undefined; // cancelled while a middleware awaited: the handler never runs
-      work.startStamp = INVOKED;
+      work.hold = INVOKED;
       try {
         return host.executor.run(work.def.handler, work);
       } finally {
-        if (work.token === token && work.startStamp === INVOKED) this.#commit(work);
+        if (work.token === token && work.hold === INVOKED) this.#commit(work);
       }
     });
   }
 
   /** The handler ran: its reserved starts become starts, stamped now (a fresh clock read on rate-limited lanes). */
   #commit(work: WorkRecord): void {
-    work.startStamp = COMMITTED;
-    const lane = this.#host.laneOf(work);
+    work.hold = COMMITTED;
+    const lane = work.def.lane as Lane<WorkRecord>;
     if (lane.timed) lane.commit(this.#host.clock.now());
   }
 
@@ -109,18 +119,18 @@ export class Attempts {
    * (or, if its handler never ran, its whole reservation). False when this attempt already ended.
    */
   leave(work: WorkRecord, token = work.token): boolean {
-    if (work.token !== token || !work.held) return false;
-    work.held = false;
+    if (work.token !== token || work.hold === NONE) return false;
     work.token++;
     if (work.timer !== undefined) {
       this.#host.clock.clearTimeout(work.timer);
       work.timer = undefined;
     }
-    const lane = this.#host.laneOf(work);
+    const lane = work.def.lane as Lane<WorkRecord>;
     // Cancelled or timed out inside the handler's synchronous part: the start happened; stamp it now.
-    if (work.startStamp === INVOKED) this.#commit(work);
-    if (work.startStamp === COMMITTED) lane.release();
+    if (work.hold === INVOKED) this.#commit(work);
+    if (work.hold === COMMITTED) lane.release();
     else lane.cancel();
+    work.hold = NONE;
     return true;
   }
 

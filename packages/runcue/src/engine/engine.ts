@@ -11,8 +11,8 @@ import type { Clock, TimerHandle } from "../time/clock.js";
 import { parseDuration } from "../time/duration.js";
 import { Lifecycle } from "../work/lifecycle.js";
 import { Phase, isPendingPhase } from "../work/phase.js";
-import { WorkRecord } from "../work/record.js";
-import type { Check, Work } from "../work/work.js";
+import { WorkRecord, type CueChecks } from "../work/record.js";
+import type { Work } from "../work/work.js";
 import { Attempts } from "./attempt.js";
 import { Catalog } from "./catalog.js";
 import { Delays } from "./delays.js";
@@ -26,6 +26,9 @@ import { Waiters } from "./waiters.js";
 import { Watchdog } from "./watchdog.js";
 
 const SUBMIT_OPTIONS = ["priority", "delay", "key"];
+
+/** The params of a work submitted without any: one shared, frozen empty object (no allocation per submit). */
+const NO_PARAMS = Object.freeze({});
 
 /**
  * @internal The scheduler behind `Cue`. It wires the collaborators and owns the few decisions
@@ -59,8 +62,8 @@ export class Engine {
   readonly watchdog: Watchdog;
   readonly queries: Queries;
 
-  isReady: Check | undefined = undefined;
-  isStale: Check | undefined = undefined;
+  /** The cue-wide `isReady`/`isStale`, written by the facade. */
+  readonly checks: CueChecks = { isReady: undefined, isStale: undefined };
   priority: ((ctx: PriorityContext) => number) | undefined = undefined;
 
   #seq = 0;
@@ -111,8 +114,7 @@ export class Engine {
       clock: this.clock,
       lifecycle: this.lifecycle,
       isStarted,
-      readyCheck: (w) => w.def.ready ?? this.isReady,
-      staleCheck: (w) => w.def.stale ?? this.isStale,
+      checks: this.checks,
       generation: () => this.#gen,
       startChecked: (w) => this.#startChecked(w),
       pump,
@@ -120,7 +122,7 @@ export class Engine {
     this.rechecker = new Rechecker({
       clock: this.clock,
       isStarted,
-      readyCheck: (w) => w.def.ready ?? this.isReady,
+      checks: this.checks,
       unblocked: (w) => {
         w.readyKnown = true;
         this.lifecycle.move(w, Phase.Intake);
@@ -152,7 +154,6 @@ export class Engine {
       executor: this.executor,
       middleware: this.middleware,
       random: options.random,
-      laneOf: (w) => this.laneOf(w),
       activity: (now) => this.watchdog.activity(now),
       announcePause: (w, services, until, error) => {
         if (!this.events.has("pause")) return;
@@ -182,7 +183,7 @@ export class Engine {
   }
 
   laneOf(work: WorkRecord): Lane<WorkRecord> {
-    return this.catalog.laneOf(work);
+    return work.def.lane as Lane<WorkRecord>;
   }
 
   get services(): ReadonlyMap<string, Limiter> {
@@ -227,7 +228,7 @@ export class Engine {
       if (options.delay !== undefined) delay = parseDuration(options.delay, "delay");
     }
     const now = this.clock.now();
-    const work = new WorkRecord(++this.#seq, def, params === undefined ? {} : params, now, key, fixed);
+    const work = new WorkRecord(++this.#seq, def, params === undefined ? NO_PARAMS : params, now, key, fixed);
     this.registry.add(work);
     if (this.lifecycle.isIdle) this.watchdog.activity(now);
     if (delay > 0) {

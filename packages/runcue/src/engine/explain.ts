@@ -40,7 +40,8 @@ export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
   switch (work.phase) {
     case Phase.Delayed: {
       const ms = Math.max(0, Math.ceil(work.dueAt - now));
-      return work.retryWait
+      // A retry wait always follows a failed attempt (its error is kept); a submit delay has none.
+      return work.error !== undefined
         ? { work, reason: "retry_wait", details: `Attempt ${work.attempt} of ${work.def.retry.attempts} of ${work.task} starts in ${ms}ms (last error: ${messageOf(work.error)})`, until: work.dueAt }
         : { work, reason: "delayed", details: `${work.task} is delayed; due in ${ms}ms`, until: work.dueAt };
     }

@@ -1,8 +1,7 @@
 import { BlockedList } from "../queue/blocked-list.js";
 import type { Clock, TimerHandle } from "../time/clock.js";
 import { Phase } from "../work/phase.js";
-import type { WorkRecord } from "../work/record.js";
-import type { Check } from "../work/work.js";
+import { readyCheckOf, type CueChecks, type WorkRecord } from "../work/record.js";
 import type { Screening } from "./screening.js";
 
 /** Blocked works asked per chunk of a full sweep, before other work gets a turn. */
@@ -18,8 +17,8 @@ const SYNC_SCAN_CREDIT = 64 * CREDIT_PER_FINISH;
 export interface RecheckHost {
   readonly clock: Clock;
   isStarted(): boolean;
-  /** The readiness check that applies to this work, if any. */
-  readyCheck(work: WorkRecord): Check | undefined;
+  /** The cue-wide checks (a task's own win over them). */
+  readonly checks: CueChecks;
   /** A blocked work was found ready: it goes back to intake, to be asked `isStale` only. */
   unblocked(work: WorkRecord): void;
   pump(): void;
@@ -167,7 +166,7 @@ export class Rechecker {
   }
 
   #ask(work: WorkRecord): void {
-    this.#slots.ask(work, this.#host.readyCheck(work), "isReady", this.#answered);
+    this.#slots.ask(work, readyCheckOf(work, this.#host.checks), "isReady", this.#answered);
   }
 
   readonly #answered = (work: WorkRecord, answer: boolean | { error: Error } | "timeout"): void => {

@@ -2,7 +2,7 @@ import type { Clock } from "../time/clock.js";
 import { Fifo } from "../queue/fifo.js";
 import type { Lifecycle } from "../work/lifecycle.js";
 import { Phase } from "../work/phase.js";
-import type { WorkRecord } from "../work/record.js";
+import { readyCheckOf, staleCheckOf, type CueChecks, type WorkRecord } from "../work/record.js";
 import type { Check } from "../work/work.js";
 import { callCheck, type CheckThrew } from "./checks.js";
 
@@ -11,8 +11,8 @@ export interface ScreeningHost {
   readonly clock: Clock;
   readonly lifecycle: Lifecycle;
   isStarted(): boolean;
-  readyCheck(work: WorkRecord): Check | undefined;
-  staleCheck(work: WorkRecord): Check | undefined;
+  /** The cue-wide checks (a task's own win over them). */
+  readonly checks: CueChecks;
   /** Bumped whenever a handler settles: artifacts may have changed since a work was screened. */
   generation(): number;
   /** A dispatch check said go: start the work (it still holds its reservation). */
@@ -64,7 +64,8 @@ export class Screening {
   }
 
   hasChecks(work: WorkRecord): boolean {
-    return this.#host.readyCheck(work) !== undefined || this.#host.staleCheck(work) !== undefined;
+    const checks = this.#host.checks;
+    return (work.def.ready ?? checks.isReady ?? work.def.stale ?? checks.isStale) !== undefined;
   }
 
   /** Runs arrival checks for works in intake, oldest first, while slots last and the cue runs. */
@@ -137,7 +138,7 @@ export class Screening {
       return;
     }
     work.token++;
-    this.ask(work, this.#host.readyCheck(work), "isReady", this.#afterReady);
+    this.ask(work, readyCheckOf(work, this.#host.checks), "isReady", this.#afterReady);
   }
 
   readonly #afterReady = (work: WorkRecord, answer: Answer): void => {
@@ -154,7 +155,7 @@ export class Screening {
 
   #askStale(work: WorkRecord): void {
     work.token++;
-    this.ask(work, this.#host.staleCheck(work), "isStale", this.#afterStale);
+    this.ask(work, staleCheckOf(work, this.#host.checks), "isStale", this.#afterStale);
   }
 
   readonly #afterStale = (work: WorkRecord, answer: Answer): void => {

@@ -142,8 +142,7 @@ export class Watchdog {
     if (pendingWarnAfter !== undefined) {
       for (let head = this.#head(WARN); head && head.since + pendingWarnAfter <= now; head = this.#head(WARN)) {
         queue.advance(WARN);
-        if (head.item.warned) continue;
-        head.item.warned = true;
+        // One entry per pending spell, and this cursor passes each entry once: one warning per spell.
         host.pendingWarning(head.item, now - head.since, pendingWarnAfter);
       }
     }

@@ -1,7 +1,7 @@
 /** An item that remembers its position in a {@link Fifo}, for O(1) removal. */
 export interface FifoItem {
   /** Absolute position in the FIFO holding it, or -1 when in none. */
-  fifoPos: number;
+  slot: number;
 }
 
 /**
@@ -27,7 +27,7 @@ export class Fifo<T extends FifoItem> {
   }
 
   push(item: T): void {
-    item.fifoPos = this.#base + this.#items.length;
+    item.slot = this.#base + this.#items.length;
     this.#items.push(item);
     this.#live++;
   }
@@ -45,21 +45,21 @@ export class Fifo<T extends FifoItem> {
     if (item === undefined) return undefined;
     this.#items[this.#head++] = undefined;
     this.#live--;
-    item.fifoPos = -1;
+    item.slot = -1;
     this.#compact();
     return item;
   }
 
   /** Removes `item` if this FIFO holds it. */
   remove(item: T): boolean {
-    const i = item.fifoPos - this.#base;
+    const i = item.slot - this.#base;
     if (i < 0 || this.#items[i] !== item) return false;
     if (i === this.#head) {
       this.shift();
       return true;
     }
     this.#items[i] = undefined;
-    item.fifoPos = -1;
+    item.slot = -1;
     this.#live--;
     // Trailing holes would make `tail` lie: trim them.
     const items = this.#items;

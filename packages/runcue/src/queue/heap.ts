@@ -1,11 +1,11 @@
 /** An item that remembers its position in a {@link Heap}, for O(log n) removal. */
 export interface HeapItem {
-  heapIndex: number;
+  slot: number;
 }
 
 /**
  * A binary min-heap ordered by `before(a, b)` (true when `a` comes first). Items carry their
- * index so `remove` is O(log n); an item not in any heap has `heapIndex === -1`.
+ * index so `remove` is O(log n); an item not in any heap has `slot === -1`.
  */
 export class Heap<T extends HeapItem> {
   readonly #items: T[] = [];
@@ -25,9 +25,9 @@ export class Heap<T extends HeapItem> {
 
   push(item: T): void {
     const items = this.#items;
-    item.heapIndex = items.length;
+    item.slot = items.length;
     items.push(item);
-    this.#up(item.heapIndex);
+    this.#up(item.slot);
   }
 
   pop(): T | undefined {
@@ -37,26 +37,26 @@ export class Heap<T extends HeapItem> {
     const last = items.pop() as T;
     if (last !== top) {
       items[0] = last;
-      last.heapIndex = 0;
+      last.slot = 0;
       this.#down(0);
     }
-    top.heapIndex = -1;
+    top.slot = -1;
     return top;
   }
 
   /** Removes `item` if it is in this heap. */
   remove(item: T): boolean {
     const items = this.#items;
-    const i = item.heapIndex;
+    const i = item.slot;
     if (i < 0 || items[i] !== item) return false;
     const last = items.pop() as T;
     if (last !== item) {
       items[i] = last;
-      last.heapIndex = i;
+      last.slot = i;
       this.#down(i);
-      this.#up(last.heapIndex);
+      this.#up(last.slot);
     }
-    item.heapIndex = -1;
+    item.slot = -1;
     return true;
   }
 
@@ -68,11 +68,11 @@ export class Heap<T extends HeapItem> {
       const parent = items[parentIndex] as T;
       if (!this.#before(item, parent)) break;
       items[i] = parent;
-      parent.heapIndex = i;
+      parent.slot = i;
       i = parentIndex;
     }
     items[i] = item;
-    item.heapIndex = i;
+    item.slot = i;
   }
 
   #down(i: number): void {
@@ -88,10 +88,10 @@ export class Heap<T extends HeapItem> {
       const c = items[child] as T;
       if (!this.#before(c, item)) break;
       items[i] = c;
-      c.heapIndex = i;
+      c.slot = i;
       i = child;
     }
     items[i] = item;
-    item.heapIndex = i;
+    item.slot = i;
   }
 }

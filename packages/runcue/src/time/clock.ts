@@ -27,10 +27,12 @@ class SystemTimer {
   cleared = false;
 }
 
-const origin = performance.timeOrigin;
+/** `performance` is a lazy getter on the global object in Node 20: read it once. */
+const perf = performance;
+const origin = perf.timeOrigin;
 
 function armLong(timer: SystemTimer, fn: () => void, dueAt: number): void {
-  const left = dueAt - (origin + performance.now());
+  const left = dueAt - (origin + perf.now());
   if (left <= MAX_TIMER_MS) {
     // Rounded up: Node timers have whole-millisecond resolution, and firing early would
     // find a rate window still closed.
@@ -48,12 +50,12 @@ function armLong(timer: SystemTimer, fn: () => void, dueAt: number): void {
  * NaN) sets no timer at all. Timers keep the process alive while work waits.
  */
 export const systemClock: Clock = {
-  now: () => origin + performance.now(),
+  now: () => origin + perf.now(),
   setTimeout(fn, ms) {
     const timer = new SystemTimer();
     if (ms <= 0) timer.immediate = setImmediate(fn);
     else if (ms <= MAX_TIMER_MS) timer.timeout = setTimeout(fn, Math.ceil(ms));
-    else if (Number.isFinite(ms)) armLong(timer, fn, origin + performance.now() + ms);
+    else if (Number.isFinite(ms)) armLong(timer, fn, origin + perf.now() + ms);
     return timer;
   },
   clearTimeout(handle) {

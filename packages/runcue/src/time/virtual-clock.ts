@@ -6,7 +6,7 @@ interface VirtualTimer {
   seq: number;
   fn: () => void;
   cancelled: boolean;
-  heapIndex: number;
+  slot: number;
 }
 
 function earlier(a: VirtualTimer, b: VirtualTimer): boolean {
@@ -48,7 +48,7 @@ export class VirtualClock implements Clock {
   /** Schedules `fn` at `now + max(ms, 0)`; `Infinity` (or NaN) never fires and sets no timer. */
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const at = Number.isNaN(ms) ? Infinity : this.#now + (ms > 0 ? ms : 0);
-    const timer: VirtualTimer = { at, seq: this.#seq++, fn, cancelled: false, heapIndex: -1 };
+    const timer: VirtualTimer = { at, seq: this.#seq++, fn, cancelled: false, slot: -1 };
     if (Number.isFinite(at)) this.#timers.push(timer);
     else timer.cancelled = true;
     return timer;

@@ -52,11 +52,14 @@ export class Lifecycle {
   #pending = 0;
   #running = 0;
   readonly #events: Emitter;
+  /** The listener lists: `#on.start.length !== 0` is the cheapest "does anyone listen?". */
+  readonly #on: Emitter["listeners"];
   readonly #containers: Containers;
   readonly #host: LifecycleHost;
 
   constructor(events: Emitter, containers: Containers, host: LifecycleHost) {
     this.#events = events;
+    this.#on = events.listeners;
     this.#containers = containers;
     this.#host = host;
   }
@@ -110,8 +113,8 @@ export class Lifecycle {
     this.#set(work, to);
     this.#put(work, to);
     this.#host.pendingStarted(work, now);
-    if (this.#events.has("submit")) this.#events.emit("submit", { work });
-    if (to === Phase.Queued && work.phase === Phase.Queued && this.#events.has("queue")) this.#events.emit("queue", { work });
+    if (this.#on.submit.length !== 0) this.#events.emit("submit", { work });
+    if (to === Phase.Queued && work.phase === Phase.Queued && this.#on.queue.length !== 0) this.#events.emit("queue", { work });
   }
 
   #put(work: WorkRecord, to: Phase): void {
@@ -134,7 +137,7 @@ export class Lifecycle {
     this.#leave(work);
     this.#set(work, Phase.Queued);
     this.#put(work, Phase.Queued);
-    if (this.#events.has("queue")) this.#events.emit("queue", { work });
+    if (this.#on.queue.length !== 0) this.#events.emit("queue", { work });
   }
 
   /** → `Blocked`. Emits `block`. */
@@ -143,7 +146,7 @@ export class Lifecycle {
     this.#set(work, Phase.Blocked);
     work.blockCause = cause;
     this.#put(work, Phase.Blocked);
-    if (this.#events.has("block")) this.#events.emit("block", error === undefined ? { work, reason: cause } : { work, reason: cause, error });
+    if (this.#on.block.length !== 0) this.#events.emit("block", error === undefined ? { work, reason: cause } : { work, reason: cause, error });
   }
 
   /** `Queued`/`Checking` → `Running` (its slots are taken). Emits `start`. */
@@ -152,7 +155,7 @@ export class Lifecycle {
     this.#set(work, Phase.Running);
     work.startedAt = now;
     this.#host.pendingEnded(work);
-    if (this.#events.has("start")) this.#events.emit("start", { work });
+    if (this.#on.start.length !== 0) this.#events.emit("start", { work });
   }
 
   /** `Running` → `Delayed` | `Queued`: another attempt. Emits `retry` (and `queue`). */
@@ -163,15 +166,11 @@ export class Lifecycle {
     work.error = error;
     work.resetSignal();
     work.pendingSince = now;
-    work.warned = false;
-    if (dueAt !== undefined) {
-      work.dueAt = dueAt;
-      work.retryWait = true;
-    }
+    if (dueAt !== undefined) work.dueAt = dueAt;
     this.#put(work, to);
     this.#host.pendingStarted(work, now);
-    if (this.#events.has("retry")) this.#events.emit("retry", { work, error, delayMs, pushback });
-    if (to === Phase.Queued && work.phase === Phase.Queued && this.#events.has("queue")) this.#events.emit("queue", { work });
+    if (this.#on.retry.length !== 0) this.#events.emit("retry", { work, error, delayMs, pushback });
+    if (to === Phase.Queued && work.phase === Phase.Queued && this.#on.queue.length !== 0) this.#events.emit("queue", { work });
   }
 
   /** `Running` → `Completed`. Emits `complete`. */
@@ -181,7 +180,7 @@ export class Lifecycle {
     work.error = undefined;
     work.completedAt = now;
     this.#end(work);
-    if (this.#events.has("complete")) this.#events.emit("complete", { work, result, durationMs: now - (work.startedAt as number) });
+    if (this.#on.complete.length !== 0) this.#events.emit("complete", { work, result, durationMs: now - (work.startedAt as number) });
     this.#maybeIdle();
   }
 
@@ -193,7 +192,7 @@ export class Lifecycle {
     work.completedAt = now;
     this.#host.pendingEnded(work);
     this.#end(work);
-    if (this.#events.has("skip")) this.#events.emit("skip", { work });
+    if (this.#on.skip.length !== 0) this.#events.emit("skip", { work });
     this.#maybeIdle();
   }
 
@@ -206,7 +205,7 @@ export class Lifecycle {
     work.completedAt = now;
     if (wasPending) this.#host.pendingEnded(work);
     this.#end(work);
-    if (this.#events.has("fail")) this.#events.emit("fail", { work, error });
+    if (this.#on.fail.length !== 0) this.#events.emit("fail", { work, error });
     else this.#host.failedUnheard(work, error);
     this.#maybeIdle();
   }
@@ -220,7 +219,7 @@ export class Lifecycle {
     work.completedAt = now;
     if (wasPending) this.#host.pendingEnded(work);
     this.#end(work);
-    if (this.#events.has("cancel")) this.#events.emit("cancel", { work, error });
+    if (this.#on.cancel.length !== 0) this.#events.emit("cancel", { work, error });
     this.#maybeIdle();
   }
 
@@ -232,6 +231,6 @@ export class Lifecycle {
   #maybeIdle(): void {
     if (this.#pending !== 0 || this.#running !== 0) return;
     this.#host.idle();
-    if (this.#events.has("idle")) this.#events.emit("idle", {});
+    if (this.#on.idle.length !== 0) this.#events.emit("idle", {});
   }
 }

@@ -4,7 +4,7 @@
  * | phase | state | where it sits | what it holds |
  * | --- | --- | --- | --- |
  * | `New` | pending | nowhere yet (inside `submit`) | |
- * | `Delayed` | pending | the delay heap | `dueAt`, `retryWait` |
+ * | `Delayed` | pending | the delay heap | `dueAt` (a retry wait when `error` is set) |
  * | `Intake` | pending | the intake FIFO, waiting for its arrival check | |
  * | `Screening` | pending | its arrival check (`isReady`, then `isStale`) is running | a check slot while async |
  * | `Blocked` | pending | the blocked list: `isReady` said no, a recheck will ask again | `blockCause` |

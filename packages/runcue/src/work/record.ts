@@ -1,7 +1,23 @@
 import { inspect } from "node:util";
 import type { TaskDef } from "../task.js";
 import { Phase, STATE_OF } from "./phase.js";
-import type { Work, WorkState } from "./work.js";
+import type { Check, Work, WorkState } from "./work.js";
+
+/** The cue-wide checks, shared by reference: the facade writes them, screening reads them (no call per look). */
+export interface CueChecks {
+  isReady: Check | undefined;
+  isStale: Check | undefined;
+}
+
+/** The readiness check that applies to a work: its task's own, else the cue's. */
+export function readyCheckOf(work: WorkRecord, checks: CueChecks): Check | undefined {
+  return work.def.ready ?? checks.isReady;
+}
+
+/** The staleness check that applies to a work: its task's own, else the cue's. */
+export function staleCheckOf(work: WorkRecord, checks: CueChecks): Check | undefined {
+  return work.def.stale ?? checks.isStale;
+}
 
 /** Why a blocked work is blocked: its `isReady` said no, threw, or did not settle in time. */
 export type BlockCause = "not_ready" | "check_error" | "check_timeout";
@@ -9,7 +25,7 @@ export type BlockCause = "not_ready" | "check_error" | "check_timeout";
 /**
  * The engine's record of a work. It is the object users see as {@link Work}; the fields below
  * the public ones are the engine's bookkeeping and not part of the API. `phase` is written only
- * by `Lifecycle`; each container writes its own position field (`heapIndex`, `fifoPos`,
+ * by `Lifecycle`; each container writes its own position field (`slot`, `fifoPos`,
  * `prev`/`next`, `deadlinePos`).
  */
 export class WorkRecord implements Work<unknown, unknown> {
@@ -34,19 +50,15 @@ export class WorkRecord implements Work<unknown, unknown> {
   /** @internal explicit priority from submit, if given. */
   readonly fixedPriority: number | undefined;
   /** @internal position in a heap (lane, delays). */
-  heapIndex = -1;
+  slot = -1;
   /** @internal position in a FIFO (lane, intake). */
   fifoPos = -1;
   /** @internal position in the deadline queue of its pending spell. */
   deadlinePos = -1;
   /** @internal when it is due (phase `Delayed`). */
   dueAt = 0;
-  /** @internal `Delayed` by a retry wait (vs. a submit delay). */
-  retryWait = false;
   /** @internal when it last became pending (submit or retry), for pending timeouts. */
   pendingSince: number;
-  /** @internal the pending warning already fired for this pending spell. */
-  warned = false;
   /** @internal neighbours in the blocked list (phase `Blocked`). */
   prev: WorkRecord | undefined = undefined;
   next: WorkRecord | undefined = undefined;
@@ -62,10 +74,12 @@ export class WorkRecord implements Work<unknown, unknown> {
   readyKnown = false;
   /** @internal the engine generation at its last passed screening; -1 when never screened. */
   checkedGen = -1;
-  /** @internal 0: the attempt's starts are only reserved; 1: its handler was called; 2: its starts are recorded. */
-  startStamp = 0;
-  /** @internal the running attempt still holds its slots (cleared when it leaves, even before its phase moves). */
-  held = false;
+  /**
+   * @internal what a running attempt holds: 0 nothing (it left `Running`'s resources, even if its
+   * phase has not moved yet); 1 its slots and reserved starts; 2 the same, its handler called;
+   * 3 its slots, its starts recorded.
+   */
+  hold = 0;
   #controller: AbortController | undefined = undefined;
 
   constructor(seq: number, def: TaskDef, params: unknown, now: number, key: string | undefined, fixedPriority: number | undefined) {
