@@ -34,16 +34,23 @@ export function sim(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs the CLI, sends it SIGINT (as Ctrl+C does) after `afterMs`, and waits for it to end. */
-export async function interrupted(cwd: string, args: readonly string[], afterMs: number): Promise<Result> {
+/**
+ * Runs the CLI and sends it SIGINT (as Ctrl+C does) `afterMs` after its output (stdout and
+ * stderr) first satisfies `ready`: a slow start on a loaded machine cannot make the signal come
+ * before the CLI listens for it.
+ */
+export async function interrupted(cwd: string, args: readonly string[], ready: (output: string) => boolean, afterMs: number): Promise<Result> {
   const child = spawn(process.execPath, [cli, ...args], { cwd });
   let stdout = "";
   let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
-  const timer = setTimeout(() => child.kill("SIGINT"), afterMs);
+  let timer: NodeJS.Timeout | undefined;
+  const seen = (): void => {
+    if (timer === undefined && ready(stdout + stderr)) timer = setTimeout(() => child.kill("SIGINT"), afterMs);
+  };
+  child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; seen(); });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; seen(); });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  clearTimeout(timer);
+  if (timer !== undefined) clearTimeout(timer);
   return { code, stdout, stderr };
 }
 
@@ -58,17 +65,24 @@ export interface TtyRun {
 
 /**
  * Runs the CLI on a pseudo-terminal of the given size (via `script`), with `env` (TERM and
- * NO_COLOR, say). With `ctrlCAfterMs`, types Ctrl+C into the terminal then, as a user would;
+ * NO_COLOR, say). With `ctrlCWhen`, types Ctrl+C into the terminal (as a user would) once the
+ * screen shows that text;
  * with `resizeTo`, narrows the terminal then.
  */
-export async function onTerminal(cwd: string, args: readonly string[], options: { columns: number; rows: number; env?: NodeJS.ProcessEnv; ctrlCAfterMs?: number; resizeTo?: { columns: number; afterMs: number } }): Promise<TtyRun> {
+export async function onTerminal(cwd: string, args: readonly string[], options: { columns: number; rows: number; env?: NodeJS.ProcessEnv; ctrlCWhen?: string; resizeTo?: { columns: number; afterMs: number } }): Promise<TtyRun> {
   const quoted = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   // Resizing the pty from inside it: the kernel then sends SIGWINCH to the program, as a terminal window does.
   const resize = options.resizeTo === undefined ? "" : `(sleep ${options.resizeTo.afterMs / 1000}; stty cols ${options.resizeTo.columns} < /dev/tty) & `;
   const child = spawn("script", ["-qec", `stty cols ${options.columns} rows ${options.rows}; ${resize}exec ${quoted}`, "/dev/null"], { cwd, env: { ...process.env, ...options.env } });
   let raw = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => { raw += d; });
-  const timer = options.ctrlCAfterMs === undefined ? undefined : setTimeout(() => child.stdin.write("\u0003"), options.ctrlCAfterMs);
+  let timer: NodeJS.Timeout | undefined;
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    raw += d;
+    // Ctrl+C a few frames after the screen first shows `ctrlCWhen`.
+    if (options.ctrlCWhen !== undefined && timer === undefined && stripVTControlCharacters(raw).includes(options.ctrlCWhen)) {
+      timer = setTimeout(() => child.stdin.write("\u0003"), 500);
+    }
+  });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   if (timer !== undefined) clearTimeout(timer);
   return { code, raw: raw.replace(/\r\n/g, "\n") };
@@ -78,4 +92,9 @@ export async function onTerminal(cwd: string, args: readonly string[], options: 
 export function afterLiveDisplay(raw: string): string {
   const leave = raw.lastIndexOf("\u001b[?1049l");
   return stripVTControlCharacters(leave === -1 ? raw : raw.slice(leave));
+}
+
+/** `ready` for {@link interrupted}: true once the output has `n` lines matching `line`. */
+export function lines(line: RegExp, n = 1): (output: string) => boolean {
+  return (output) => output.split("\n").filter((l) => line.test(l)).length >= n;
 }

@@ -31,7 +31,7 @@ describe.skipIf(!hasScript)(title, () => {
   });
 
   it("Ctrl+C during a rate-limit wait: the last frame keeps the wait's reason and says the run was interrupted with work pending", async () => {
-    const run = await onTerminal(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], { columns: 100, rows: 40, env: { TERM: "xterm-256color" }, ctrlCAfterMs: 3500 });
+    const run = await onTerminal(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], { columns: 100, rows: 40, env: { TERM: "xterm-256color" }, ctrlCWhen: "nothing can start for" });
     expect(run.code).toBe(130);
     const end = afterLiveDisplay(run.raw);
     expect(end).toMatch(/Waiting when the run stopped: nothing can start for [\d.]+s, 15 pending \(rate_limited 15\)/);
@@ -42,7 +42,7 @@ describe.skipIf(!hasScript)(title, () => {
   });
 
   it("while it waits on a rate window, the ETA is never shorter than the wait", async () => {
-    const run = await onTerminal(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], { columns: 100, rows: 40, env: { TERM: "xterm-256color" }, ctrlCAfterMs: 3500 });
+    const run = await onTerminal(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], { columns: 100, rows: 40, env: { TERM: "xterm-256color" }, ctrlCWhen: "nothing can start for" });
     const text = stripVTControlCharacters(run.raw);
     const frames = text.split("runcue-sim single_queue").slice(1);
     let checked = 0;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Summary } from "../src/summary.js";
-import { cli, ensureBuilt, interrupted, root, sim as run, type Result } from "./cli-helpers.js";
+import { cli, ensureBuilt, interrupted, lines, root, sim as run, type Result } from "./cli-helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "runcue-sim-"));
 
@@ -169,7 +169,7 @@ describe("stalls", () => {
 describe("a run that ends with work pending", () => {
   it("Ctrl+C during a rate-limit wait keeps the wait's reason in the JSON (not the stopped cue's)", async () => {
     // 5 starts at once, then nothing can start for a minute: interrupted a second into the wait.
-    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1", "--json"], 1500);
+    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1", "--json", "-v"], lines(/✓ completed/, 5), 1000);
     expect(r.code).toBe(130);
     const summary = JSON.parse(r.stdout) as Summary;
     expect(summary).toMatchObject({ outcome: "interrupted", exitCode: 130, completed: 5, pending: 15, pendingByReason: { rate_limited: 15 } });
@@ -181,7 +181,7 @@ describe("a run that ends with work pending", () => {
   });
 
   it("and in the plain summary: pending, why, and interrupted rather than finished", async () => {
-    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], 1500);
+    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1"], lines(/^runcue-sim single_queue/), 1000);
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/Pending +15\n +waiting: nothing had started or finished for [\d.]+m?s; the next start was [\d.]+s away\n +work #6 item_0006 and 14 more like it: rate_limited - Service 'api' rate 5\/min used \(5\/5\)/);
     expect(r.stdout).toMatch(/Outcome +interrupted \(Ctrl\+C\) with 15 works pending \(exit 130\)/);

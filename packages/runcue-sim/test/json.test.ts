@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUMMARY_VERSION } from "../src/summary.js";
-import { ensureBuilt, interrupted, root, sim } from "./cli-helpers.js";
+import { ensureBuilt, interrupted, lines, root, sim } from "./cli-helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "runcue-sim-json-"));
 beforeAll(ensureBuilt, 60_000);
@@ -63,7 +63,7 @@ describe("--json output against schema/summary.schema.json (ajv, draft 2020-12)"
   });
 
   it("a run interrupted during a wait (real clock)", async () => {
-    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1", "--json"], 1500);
+    const r = await interrupted(tmp, ["-r", "5/min", "-n", "20", "-l", "20", "--seed", "1", "--json", "-v"], lines(/✓ completed/, 5), 1000);
     expect(r.code).toBe(130);
     const summary = check(r.stdout);
     expect(summary.stall).not.toBeNull();
