@@ -164,7 +164,8 @@ export class EtaModel {
   /** When the last of `starts` more attempts of `mean` ms ends, given `concurrent` slots that free at `running` ends. */
   #slotsEnd(concurrent: number, running: readonly number[], starts: number, mean: number, from: number): number {
     if (!Number.isFinite(concurrent)) return from + mean;
-    const slots = Math.max(1, concurrent);
+    // More slots than works to place change nothing (and a huge -c must not cost a huge array).
+    const slots = Math.max(1, Math.min(concurrent, starts + running.length));
     const free = [...running.map((t) => Math.max(t, from))].sort((a, b) => a - b).slice(0, slots);
     while (free.length < slots) free.unshift(from);
     free.sort((a, b) => a - b);
