@@ -2,6 +2,7 @@ import { ConfigurationError, describeValue } from "./errors.js";
 import { Engine } from "./engine/engine.js";
 import type { BlockedInfo } from "./engine/explain.js";
 import type { CueStatus, ListOptions } from "./engine/queries.js";
+import type { CueSummary } from "./engine/summary.js";
 import type { CueEventName, CueListener } from "./events/event-map.js";
 import type { ServiceOptions } from "./limits/memory-limiter.js";
 import { resolveCueOptions, type CueOptions, type PriorityContext, type SubmitOptions } from "./options.js";
@@ -346,6 +347,15 @@ export class Cue {
    */
   debugBlocked(): BlockedInfo[] {
     return this.#engine.queries.debugBlocked();
+  }
+
+  /**
+   * A cheap picture of the cue for dashboards and metric scrapes: pending works by reason (with a
+   * few examples each), per-service usage and queue length, and totals since the cue was made.
+   * O(services), however many works are pending (unlike {@link debugBlocked}, which lists each).
+   */
+  summary(options: { examples?: number } = {}): CueSummary {
+    return this.#engine.queries.summary(options);
   }
 
   /** Counts of work by where it waits, and each service's usage. */

@@ -9,6 +9,7 @@ export type { StopOptions, TaskHandle, WaitOptions } from "./cue.js";
 export type { CueOptions, PriorityContext, SubmitOptions } from "./options.js";
 export type { BlockedInfo } from "./engine/explain.js";
 export type { CueStatus, ListOptions } from "./engine/queries.js";
+export type { CueSummary, CueTotals, ServiceSummary } from "./engine/summary.js";
 export type { ServiceOptions } from "./limits/memory-limiter.js";
 export type { Limiter, LimitBlock, ServiceStatus } from "./limits/limiter.js";
 export { memoryStore } from "./limits/store.js";

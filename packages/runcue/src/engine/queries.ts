@@ -8,7 +8,8 @@ import { checkOptions } from "../validate.js";
 import { Phase, isPendingPhase } from "../work/phase.js";
 import type { WorkRecord } from "../work/record.js";
 import type { WorkState } from "../work/work.js";
-import { explain, type BlockedInfo } from "./explain.js";
+import { explain, type BlockedInfo, type ExplainContext } from "./explain.js";
+import { summarize, type CueSummary } from "./summary.js";
 import type { WorkRegistry } from "./registry.js";
 
 /** What the queries read. */
@@ -19,6 +20,7 @@ export interface QueryHost {
   readonly services: ReadonlyMap<string, Limiter>;
   readonly options: ResolvedCueOptions;
   readonly screening: { readonly saturated: boolean };
+  readonly catalog: { readonly lanes: ReadonlyMap<string, Lane<WorkRecord>> };
   isStarted(): boolean;
   laneOf(work: WorkRecord): Lane<WorkRecord>;
 }
@@ -133,17 +135,42 @@ export class Queries {
     };
   }
 
-  debugBlocked(): BlockedInfo[] {
+  /** A cheap picture for dashboards and scrapes: see {@link summarize}. */
+  summary(options: { examples?: number } = {}): CueSummary {
+    checkOptions(options, ["examples"], "summary options");
+    const examples = options.examples ?? 3;
+    if (typeof examples !== "number" || !Number.isInteger(examples) || examples < 0) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid examples: ${describeValue(examples)} (expected a non-negative integer)`);
+    }
     const engine = this.#engine;
-    const out: BlockedInfo[] = [];
-    const ctx = {
-      now: engine.clock.now(),
+    const now = engine.clock.now();
+    const ctx = this.#explainContext(now);
+    return summarize({
+      lifecycle: engine.lifecycle,
+      services: engine.services,
+      lanes: engine.catalog.lanes.values(),
+      isStarted: () => engine.isStarted(),
+      pendingWorks: () => this.pendingWorks(),
+      reasonOf: (work) => explain(work, ctx).reason,
+    }, now, examples);
+  }
+
+  #explainContext(now: number): ExplainContext {
+    const engine = this.#engine;
+    return {
+      now,
       started: engine.isStarted(),
       checksSaturated: engine.screening.saturated,
       checkConcurrency: engine.options.checkConcurrency,
       checkTimeout: engine.options.checkTimeout,
       laneOf: (w: WorkRecord) => engine.laneOf(w),
     };
+  }
+
+  debugBlocked(): BlockedInfo[] {
+    const engine = this.#engine;
+    const out: BlockedInfo[] = [];
+    const ctx = this.#explainContext(engine.clock.now());
     for (const work of this.pendingWorks()) {
       try {
         out.push(explain(work, ctx));

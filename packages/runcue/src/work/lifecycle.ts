@@ -47,8 +47,10 @@ export interface LifecycleHost {
  * work's phase after any method that emits.
  */
 export class Lifecycle {
-  /** Works per phase. */
+  /** Works per phase (terminal phases count every work that ever ended there). */
   readonly counts = new Int32Array(PHASE_NAMES.length);
+  /** Works submitted, skips among the completed, and attempts retried (pushbacks included), since the cue was made. */
+  readonly totals = { submitted: 0, skipped: 0, retried: 0 };
   #pending = 0;
   #running = 0;
   readonly #events: Emitter;
@@ -110,6 +112,7 @@ export class Lifecycle {
   /** `New` → `to`: a submit. Emits `submit` (and `queue` when it goes straight to its lane). */
   submitted(work: WorkRecord, to: typeof Phase.Delayed | typeof Phase.Intake | typeof Phase.Queued, now: number): void {
     this.counts[Phase.New] = (this.counts[Phase.New] as number) + 1; // #set counts it out of New
+    this.totals.submitted++;
     this.#set(work, to);
     this.#put(work, to);
     this.#host.pendingStarted(work, now);
@@ -163,6 +166,7 @@ export class Lifecycle {
     const to = dueAt === undefined ? Phase.Queued : Phase.Delayed;
     this.#set(work, to);
     if (!pushback) work.attempt++;
+    this.totals.retried++;
     work.error = error;
     work.resetSignal();
     work.pendingSince = now;
@@ -189,6 +193,7 @@ export class Lifecycle {
     this.#leave(work);
     this.#set(work, Phase.Completed);
     work.skipped = true;
+    this.totals.skipped++;
     work.completedAt = now;
     this.#host.pendingEnded(work);
     this.#end(work);
