@@ -18,6 +18,7 @@ export type RuncueErrorCode =
   | "ERR_RETRY"
   | "ERR_PERMANENT"
   | "ERR_RATE_LIMITED"
+  | "ERR_WORKER_EXITED"
   | "ERR_INTERNAL";
 
 /** Options common to every runcue error. */
