@@ -1,5 +1,5 @@
 import { sleep, type Cue, type Handler, type ServiceOptions, type SubmitOptions, type TaskHandle, type TaskOptions } from "runcue";
-import { describeRate, type SimConfig } from "./config.js";
+import type { SimConfig } from "./config.js";
 import { sampleLatency } from "./latency.js";
 import { streamFor } from "./random.js";
 import type { ScenarioContext, Submitted } from "./scenarios/scenario.js";
@@ -15,17 +15,15 @@ export function createContext(cue: Cue, config: SimConfig, state: SimState): Sce
     sleep: (ms, signal) => sleep(cue.clock, ms, signal),
     service(name: string, options: ServiceOptions) {
       cue.service(name, options);
-      state.addService(name, options.rate === undefined ? null : describeRate(options.rate));
     },
     task<P, R>(name: string, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>> {
-      const uses = options.uses === undefined ? [] : typeof options.uses === "string" ? [options.uses] : [...options.uses];
-      state.taskUses(name, uses);
       return cue.task(name, options, handler);
     },
     async submit<P>(task: TaskHandle<P, unknown>, params: P, label: string, options?: SubmitOptions): Promise<Submitted> {
+      // The state saw the work through the cue's `submit` event; here it only gets its label.
       const id = await task.submit(params, options);
-      if (state.knows(id)) return { id, created: false };
-      state.queued(id, task.name, label);
+      if (state.hasLabel(id)) return { id, created: false };
+      state.label(id, label);
       return { id, created: true };
     },
     plan: (delta, task) => state.plan(delta, task),

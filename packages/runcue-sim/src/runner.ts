@@ -84,12 +84,13 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
   const display = createDisplay(config, scenario, io);
   state.onEvent((e) => display.event?.(e));
   if (hooks.onEvent) state.onEvent(hooks.onEvent);
+  const detach = state.attach(cue);
   const workload = scenario.setup(createContext(cue, config, state));
+  state.addServices(cue.status().services);
   const eta = new EtaModel(state, config.latencyMs);
   eta.setLimits(cue.status());
   if (config.submitRate !== undefined) eta.setLastSubmission(((workload.length - 1) * 1000) / config.submitRate);
   const conditions = config.reportPath === undefined ? undefined : new ConditionRecorder(state, () => cue.status(), () => clock.now(), elapsed);
-  const detach = state.attach(cue);
 
   let finish!: (outcome: Outcome) => void;
   const stopped = new Promise<Outcome>((resolve) => { finish = resolve; });
@@ -180,7 +181,6 @@ export async function runSimulation(config: SimConfig, io: RunIO, hooks: RunHook
   const graceful = outcome === "completed" || outcome === "duration";
   stopping = true;
   await driver.run(cue.stop(graceful ? {} : { timeout: 0 }));
-  state.cancelRunning();
   detach();
   conditions?.finish(elapsed());
 

@@ -1,4 +1,4 @@
-import type { Cue, Work } from "runcue";
+import type { Cue, ServiceStatus, Work } from "runcue";
 import type { SimEvent } from "./events.js";
 import type { Attempt, WorkSpan } from "./timeline.js";
 
@@ -47,7 +47,7 @@ export class SimState {
   readonly recent: SimEvent[] = [];
   readonly attempts: Attempt[] = [];
   readonly #spans = new Map<string, WorkSpan>();
-  readonly #works = new Map<string, { task: string; label: string }>();
+  readonly #works = new Map<string, { task: string; label: string; at: number; logged: boolean }>();
   readonly #taskService = new Map<string, string>();
   readonly #services = new Map<string, ServiceTotals>();
   readonly #running = new Map<string, Running>();
@@ -78,16 +78,29 @@ export class SimState {
     this.#progressListeners.push(listener);
   }
 
-  /** Subscribes to the cue's events; returns a function that unsubscribes. */
+  /**
+   * Subscribes to the cue's event map, so every work is seen whoever submits it (the scenario,
+   * a handler, a retry); returns a function that unsubscribes. Attach before the scenario
+   * submits anything.
+   */
   attach(cue: Cue): () => void {
     const off = [
-      cue.onStart((w) => this.#started(w)),
-      cue.onComplete((w, result, ms) => this.#completed(w, result, ms)),
-      cue.onFailure((w, error) => this.#failed(w, error)),
-      cue.onSkip((w) => this.#skipped(w)),
-      cue.onRetry((w, error, delay) => this.#retried(w, error, delay)),
+      cue.on("submit", ({ work, services }) => this.#submitted(work, services)),
+      cue.on("start", ({ work }) => this.#started(work)),
+      cue.on("complete", ({ work, result, durationMs }) => this.#completed(work, result, durationMs)),
+      cue.on("fail", ({ work, error }) => this.#failed(work, error)),
+      cue.on("skip", ({ work }) => this.#skipped(work)),
+      cue.on("retry", ({ work, error, delayMs }) => this.#retried(work, error, delayMs)),
+      cue.on("cancel", ({ work, error }) => this.#cancelled(work, error)),
     ];
     return () => off.forEach((f) => f());
+  }
+
+  /** Adds a row per service the cue has, with its rate labels as the cue gives them. */
+  addServices(services: readonly ServiceStatus[]): void {
+    for (const s of services) {
+      if (!this.#services.has(s.name)) this.addService(s.name, s.rates.length === 0 ? null : s.rates.map((r) => r.label).join(" + "));
+    }
   }
 
   /** Remembers which service a task runs through (the first one, if several). */
@@ -142,13 +155,40 @@ export class SimState {
     return this.#works.has(id);
   }
 
-  /** Records a submission made by the scenario. */
+  /** Names a submitted work for the displays (what it is about, such as `item_0007`) and logs its `queued` event. */
+  label(id: string, label: string): void {
+    const known = this.#works.get(id);
+    if (known === undefined) return;
+    known.label = label;
+    this.#logQueued(id, known);
+  }
+
+  /** Records a submission by hand (the cue's `submit` event does this for a running cue). */
   queued(id: string, task: string, label: string): void {
-    this.#works.set(id, { task, label });
-    this.counts.submitted++;
+    this.#submitted({ id, task }, []);
+    this.label(id, label);
+  }
+
+  /** True when the work has a label (a dedupe key joined an earlier submission). */
+  hasLabel(id: string): boolean {
+    return (this.#works.get(id)?.label ?? "") !== "";
+  }
+
+  #submitted(work: Pick<Work, "id" | "task">, services: readonly string[]): void {
+    const { id, task } = work;
     const at = this.#now();
+    this.#works.set(id, { task, label: "", at, logged: false });
+    const first = services[0];
+    if (first !== undefined && !this.#taskService.has(task)) this.#taskService.set(task, first);
+    this.counts.submitted++;
     if (this.#keepTimeline) this.#spans.set(id, { id, task, submitted: at, ended: undefined, skipped: false });
-    this.#emit({ at, kind: "queued", task, id, details: label });
+  }
+
+  /** The `queued` line, once per work: when the scenario names it, or at its first other event. */
+  #logQueued(id: string, known: { task: string; label: string; at: number; logged: boolean }): void {
+    if (known.logged) return;
+    known.logged = true;
+    this.#emit({ at: known.at, kind: "queued", task: known.task, id, details: known.label });
   }
 
   /** Records that work `by` invalidated `artifact`. */
@@ -176,18 +216,12 @@ export class SimState {
     return this.#works.get(id)?.label ?? "";
   }
 
-  /**
-   * Marks works still running as cancelled (after `stop({ timeout })` abandoned them: runcue
-   * emits no event for that).
-   */
-  cancelRunning(): void {
+  #cancelled(w: Work, error: Error): void {
     const at = this.#now();
-    for (const [id, run] of this.#running) {
-      this.counts.cancelled++;
-      this.#endAttempt(id, "", at, "cancelled", run);
-      this.#emit({ at, kind: "cancelled", task: this.#taskOf(id), id, details: "abandoned at stop" });
-    }
-    this.#running.clear();
+    this.counts.cancelled++;
+    this.#endAttempt(w.id, w.task, at, "cancelled");
+    this.#endSpan(w.id, at, false);
+    this.#emit({ at, kind: "cancelled", task: w.task, id: w.id, details: /abandoned/.test(error.message) ? "abandoned at stop" : error.message });
   }
 
   /** Works ended per second over the last few seconds. */
@@ -234,6 +268,8 @@ export class SimState {
   }
 
   #started(w: Work): void {
+    const known = this.#works.get(w.id);
+    if (known !== undefined) this.#logQueued(w.id, known);
     const at = this.#now();
     this.counts.started++;
     const service = this.#service(w.task);

@@ -28,6 +28,8 @@ export interface TaskDef {
   readonly limiters: readonly Limiter[];
   /** The services' names joined: tasks with the same services share a lane. */
   readonly laneKey: string;
+  /** The services' names, sorted (frozen: handed out in events). */
+  readonly serviceNames: readonly string[];
   readonly ready: Check | undefined;
   readonly stale: Check | undefined;
   readonly retry: RetryPolicy;
@@ -65,6 +67,7 @@ export function defineTask(name: unknown, options: unknown, handler: unknown, se
     handler: handler as Handler<unknown, unknown>,
     limiters: unique,
     laneKey: unique.map((s) => s.name).join("\u0000"),
+    serviceNames: Object.freeze(unique.map((s) => s.name)),
     ready: opts.ready,
     stale: opts.stale,
     retry: new RetryPolicy(opts.retry, name),

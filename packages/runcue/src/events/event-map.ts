@@ -12,14 +12,14 @@ export type BlockReason = "not_ready" | "service_full" | "rate_limited" | "delay
  * listener sees a consistent cue and may call back into it.
  */
 export interface CueEventMap {
-  /** A work was created by `submit`. */
-  submit: { work: Work };
+  /** A work was created by `submit`; `services` are the services its task uses. */
+  submit: { work: Work; services: readonly string[] };
   /** A work entered its services' queue, screened (or without checks); it waits for slots and rate starts. */
   queue: { work: Work };
   /** `isReady` said no (`not_ready`), threw (`check_error`, with `error`) or passed `checkTimeout` (`check_timeout`). */
   block: { work: Work; reason: "not_ready" | "check_error" | "check_timeout"; error?: Error };
-  /** A work is about to run its handler (it holds its slots and rate starts). */
-  start: { work: Work };
+  /** A work is about to run its handler (it holds its slots and rate starts in `services`). */
+  start: { work: Work; services: readonly string[] };
   /** A handler returned. `durationMs` runs from the start to the return. */
   complete: { work: Work; result: unknown; durationMs: number };
   /** A work failed for good: no retries left, `Permanent`, or a timeout. */

@@ -116,7 +116,7 @@ export class Lifecycle {
     this.#set(work, to);
     this.#put(work, to);
     this.#host.pendingStarted(work, now);
-    if (this.#on.submit.length !== 0) this.#events.emit("submit", { work });
+    if (this.#on.submit.length !== 0) this.#events.emit("submit", { work, services: work.def.serviceNames });
     if (to === Phase.Queued && work.phase === Phase.Queued && this.#on.queue.length !== 0) this.#events.emit("queue", { work });
   }
 
@@ -158,7 +158,7 @@ export class Lifecycle {
     this.#set(work, Phase.Running);
     work.startedAt = now;
     this.#host.pendingEnded(work);
-    if (this.#on.start.length !== 0) this.#events.emit("start", { work });
+    if (this.#on.start.length !== 0) this.#events.emit("start", { work, services: work.def.serviceNames });
   }
 
   /** `Running` → `Delayed` | `Queued`: another attempt. Emits `retry` (and `queue`). */
