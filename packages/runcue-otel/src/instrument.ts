@@ -64,7 +64,7 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
   const meters = new Metrics(meter, cue);
   const waits = new WaitTracker();
   /** Running attempts: when each started and how long it had waited. */
-  const running = new Map<Work, { startedAt: number; wait: WaitBreakdown }>();
+  const running = new Map<Work, { startedAt: number; services: readonly string[]; wait: WaitBreakdown }>();
 
   /** An attempt of `work` ended: its span, its duration. False when it was not running (ended while pending). */
   const endAttempt = (work: Work, end: AttemptEnd): boolean => {
@@ -90,10 +90,10 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
     if (attempt === undefined) {
       // Instrumented between this attempt's start event and its handler call.
       const at = ctx.work.startedAt ?? clock.now();
-      attempt = { startedAt: at, wait: waits.started(ctx.work, at) };
+      attempt = { startedAt: at, services: [], wait: waits.started(ctx.work, [], at) };
       running.set(ctx.work, attempt);
     }
-    const active = spans.started(ctx.work, ctx.attempt, attempt.startedAt, attempt.wait);
+    const active = spans.started(ctx.work, ctx.attempt, attempt.services, attempt.startedAt, attempt.wait);
     return context.with(active, next);
   };
   const removers = [
@@ -104,10 +104,11 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
     }),
     cue.on("block", ({ work }) => waits.blocked(work, clock.now())),
     cue.on("queue", ({ work }) => waits.queued(work, clock.now())),
-    cue.on("start", ({ work }) => {
+    cue.on("wait", ({ services, reason, until }) => waits.laneWaits(services, reason, clock.now(), until)),
+    cue.on("start", ({ work, services }) => {
       const at = work.startedAt ?? clock.now();
-      const wait = waits.started(work, at);
-      running.set(work, { startedAt: at, wait });
+      const wait = waits.started(work, services, at);
+      running.set(work, { startedAt: at, services, wait });
       meters.started(work.task, wait.totalMs);
     }),
     cue.on("complete", ({ work }) => finished(work, { outcome: "completed", at: endOf(work) })),

@@ -65,18 +65,21 @@ export class Spans {
    * the handler runs in: a child of the creation context (`parent: "submit"`) or a new trace
    * linked to it (`parent: "link"`).
    */
-  started(work: Work, attempt: number, startedAt: number, wait: WaitBreakdown): Context {
+  started(work: Work, attempt: number, services: readonly string[], startedAt: number, wait: WaitBreakdown): Context {
     const creation = this.#creation.get(work);
     const creationSpan = creation === undefined ? undefined : trace.getSpanContext(creation);
     const links: Link[] = creationSpan !== undefined && trace.isSpanContextValid(creationSpan) ? [{ context: creationSpan }] : [];
     const parent = this.#settings.parent === "submit" ? creation ?? ROOT_CONTEXT : ROOT_CONTEXT;
     const at = toHrTime(startedAt);
-    const attributes: Attributes = { ...this.#common(work, "process", "run"), [ATTR.attempt]: attempt, [ATTR.waitMs]: wait.totalMs };
+    const attributes: Attributes = { ...this.#common(work, "process", "run"), [ATTR.attempt]: attempt, [ATTR.services]: [...services], [ATTR.waitMs]: wait.totalMs };
     const span = this.#settings.tracer.startSpan(`process ${work.task}`, { kind: SpanKind.CONSUMER, startTime: at, links, attributes: this.#withUser(work, attributes) }, parent);
     span.addEvent("runcue.wait", {
       [ATTR.waitReason]: wait.reason,
       [ATTR.waitNotReadyMs]: wait.notReadyMs,
       [ATTR.waitQueuedMs]: wait.queuedMs,
+      [ATTR.waitRateLimitedMs]: wait.rateLimitedMs,
+      [ATTR.waitPausedMs]: wait.pausedMs,
+      [ATTR.waitServiceFullMs]: wait.serviceFullMs,
       [ATTR.waitDelayedMs]: wait.delayedMs,
       [ATTR.waitBlocks]: wait.blocks,
     }, at);

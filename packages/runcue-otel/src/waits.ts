@@ -8,12 +8,18 @@ export interface WaitBreakdown {
   notReadyMs: number;
   /** Time in its services' queue, waiting for a slot or a rate start: from its last `queue` to its start. */
   queuedMs: number;
+  /** The part of `queuedMs` its services waited for a rate window to have room. */
+  rateLimitedMs: number;
+  /** The part of `queuedMs` its services were paused by a `RateLimited` pushback. */
+  pausedMs: number;
+  /** The rest of `queuedMs`: every slot taken, or other works ahead in line. */
+  serviceFullMs: number;
   /** The rest: a submit delay or a retry wait, and readiness/staleness checks in progress. */
   delayedMs: number;
   /** How many times `isReady` said no (or threw, or timed out) in this spell. */
   blocks: number;
-  /** The largest share: `not_ready`, `queued`, `retry_wait` (after a failed attempt) or `delayed`. */
-  reason: "not_ready" | "queued" | "retry_wait" | "delayed";
+  /** The largest share: `not_ready`, `rate_limited`, `paused`, `service_full`, `retry_wait` (after a failed attempt) or `delayed`. */
+  reason: "not_ready" | "rate_limited" | "paused" | "service_full" | "retry_wait" | "delayed";
 }
 
 interface Spell {
@@ -28,6 +34,19 @@ interface Spell {
   blocks: number;
 }
 
+/** One timed wait of a lane (the works of one set of services), from a `wait` event. */
+interface LaneWait {
+  from: number;
+  until: number;
+  reason: "rate_limited" | "paused";
+}
+
+/** Timed waits kept per lane: enough to cover the queue time of the works that start next. */
+const KEPT_WAITS = 64;
+
+/** The key of a set of services, whatever order they are listed in. */
+const laneKey = (services: readonly string[]): string => [...services].sort().join("\u0000");
+
 /**
  * Follows each pending work through `submit`, `block`, `queue` and `retry` events, so that at its
  * start the wait can be told apart: not ready, queued for limits, or delayed. Entries live in a
@@ -35,6 +54,22 @@ interface Spell {
  */
 export class WaitTracker {
   readonly #spells = new WeakMap<Work, Spell>();
+  readonly #laneWaits = new Map<string, LaneWait[]>();
+
+  /** The works using `services` must wait until `until` for a rate window or a pushback pause (a `wait` event at `at`). */
+  laneWaits(services: readonly string[], reason: LaneWait["reason"], at: number, until: number): void {
+    const key = laneKey(services);
+    let waits = this.#laneWaits.get(key);
+    if (waits === undefined) {
+      waits = [];
+      this.#laneWaits.set(key, waits);
+    }
+    const last = waits.at(-1);
+    // A new wait replaces a longer one still running (the lane re-armed its timer earlier).
+    if (last !== undefined && last.until > at) last.until = at;
+    waits.push({ from: at, until, reason });
+    if (waits.length > KEPT_WAITS) waits.shift();
+  }
 
   /** The work became pending at `at`: submitted, or sent back by a failed attempt (`retry`). */
   pending(work: Work, at: number, retry: boolean): void {
@@ -58,17 +93,31 @@ export class WaitTracker {
     spell.queuedAt = at;
   }
 
-  /** The work starts at `at`: how its wait splits. Ends the spell. */
-  started(work: Work, at: number): WaitBreakdown {
+  /** The work starts at `at` on `services`: how its wait splits. Ends the spell. */
+  started(work: Work, services: readonly string[], at: number): WaitBreakdown {
     const spell = this.#spell(work);
     this.#spells.delete(work);
     const totalMs = Math.max(0, at - spell.since);
     const notReadyMs = spell.notReadyMs + (spell.blockedAt === undefined ? 0 : at - spell.blockedAt);
     const queuedMs = spell.queuedAt === undefined ? 0 : Math.max(0, at - spell.queuedAt);
     const delayedMs = Math.max(0, totalMs - notReadyMs - queuedMs);
+    let rateLimitedMs = 0;
+    let pausedMs = 0;
+    if (queuedMs > 0) {
+      const from = at - queuedMs;
+      for (const w of this.#laneWaits.get(laneKey(services)) ?? []) {
+        const overlap = Math.min(w.until, at) - Math.max(w.from, from);
+        if (overlap <= 0) continue;
+        if (w.reason === "paused") pausedMs += overlap;
+        else rateLimitedMs += overlap;
+      }
+    }
+    const serviceFullMs = Math.max(0, queuedMs - rateLimitedMs - pausedMs);
     const shares: [WaitBreakdown["reason"], number][] = [
       ["not_ready", notReadyMs],
-      ["queued", queuedMs],
+      ["rate_limited", rateLimitedMs],
+      ["paused", pausedMs],
+      ["service_full", serviceFullMs],
       [spell.retry ? "retry_wait" : "delayed", delayedMs],
     ];
     let reason = shares[0]![0];
@@ -79,7 +128,7 @@ export class WaitTracker {
         reason = name;
       }
     }
-    return { totalMs, notReadyMs, queuedMs, delayedMs, blocks: spell.blocks, reason };
+    return { totalMs, notReadyMs, queuedMs, rateLimitedMs, pausedMs, serviceFullMs, delayedMs, blocks: spell.blocks, reason };
   }
 
   /** The work ended without starting (skip, cancel, a pending timeout). */

@@ -310,13 +310,47 @@ describe("the wait before each attempt, and why", () => {
     await clock.runUntilIdle(() => cue.idle());
     const wait = (name: string): Record<string, unknown> => named(o.spans(), `process ${name}`)[0]!.events.find((e) => e.name === "runcue.wait")!.attributes!;
     expect(wait("needs-input")).toEqual({
-      "runcue.wait.reason": "queued",
+      "runcue.wait.reason": "service_full",
       "runcue.wait.not_ready_ms": 1500,
       "runcue.wait.queued_ms": 3500,
+      "runcue.wait.rate_limited_ms": 0,
+      "runcue.wait.paused_ms": 0,
+      "runcue.wait.service_full_ms": 3500,
       "runcue.wait.delayed_ms": 0,
       "runcue.wait.blocks": 1,
     });
     expect(wait("late")).toMatchObject({ "runcue.wait.reason": "delayed", "runcue.wait.delayed_ms": 7000, "runcue.wait.not_ready_ms": 0 });
     expect(named(o.spans(), "process needs-input")[0]!.attributes["runcue.work.wait_ms"]).toBe(5000);
+  });
+
+  it("tells a wait for a rate window and a pushback pause from a wait for a slot", async () => {
+    const clock = new VirtualClock();
+    const cue = new Cue({ clock });
+    cue.service("api", { rate: "2/s" });
+    cue.service("db", { concurrent: 1 });
+    const o = sdk();
+    instrument(cue, { tracerProvider: o.tracerProvider });
+    let pushed = false;
+    cue.task("call", { uses: "api" }, () => "ok");
+    cue.task("both", { uses: ["db", "api"] }, () => {
+      if (pushed) return "ok";
+      pushed = true;
+      throw new RateLimited({ retryAfter: "10s", service: "api" });
+    });
+    cue.start();
+    for (let i = 0; i < 5; i++) await cue.submit("call"); // 2 start at once; the others wait for the window
+    await clock.runUntilIdle(() => cue.idle());
+    await cue.submit("both");
+    await clock.runUntilIdle(() => cue.idle());
+    const calls = named(o.spans(), "process call").sort((a, b) => ms(a.startTime) - ms(b.startTime));
+    expect(calls.map((s) => ms(s.startTime))).toEqual([0, 0, 1000, 1000, 2000]);
+    const lastWait = calls[4]!.events.find((e) => e.name === "runcue.wait")!.attributes!;
+    expect(lastWait).toMatchObject({ "runcue.wait.reason": "rate_limited", "runcue.wait.rate_limited_ms": 2000, "runcue.wait.service_full_ms": 0 });
+    expect(calls[4]!.attributes["runcue.services"]).toEqual(["api"]);
+    const both = named(o.spans(), "process both").sort((a, b) => ms(a.startTime) - ms(b.startTime));
+    expect(both).toHaveLength(2);
+    expect([...(both[1]!.attributes["runcue.services"] as string[])].sort()).toEqual(["api", "db"]);
+    const retryWait = both[1]!.events.find((e) => e.name === "runcue.wait")!.attributes!;
+    expect(retryWait).toMatchObject({ "runcue.wait.reason": "paused", "runcue.wait.paused_ms": 10_000 });
   });
 });
