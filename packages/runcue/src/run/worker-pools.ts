@@ -31,24 +31,46 @@ export class WorkerExecutor implements Executor {
 
 interface PoolEntry {
   readonly pool: WorkerPool;
-  /** How many works each task on this pool can run at once. */
-  readonly bounds: Map<string, number>;
+  /** Each task on this pool: the service that caps it, and how many works that allows at once. */
+  readonly caps: Map<string, Cap>;
+}
+
+/** What caps how many works of a task run at once: its tightest service, or nothing (`service` undefined). */
+export interface Cap {
+  readonly service: string | undefined;
+  readonly bound: number;
 }
 
 /**
- * How many works a task can run at once: the smallest `concurrent` of its services; with no
- * concurrency cap (no services, or none with `concurrent`), the machine's parallelism.
+ * What caps a task: the service with the smallest `concurrent` among those it uses (each running
+ * work holds a slot in it); with none capped, nothing, and the machine's parallelism stands in.
  */
-export function concurrencyBound(limiters: readonly Limiter[], now: number): number {
-  let bound = Infinity;
-  for (const limiter of limiters) bound = Math.min(bound, limiter.status(now).concurrent);
-  return Number.isFinite(bound) ? bound : availableParallelism();
+export function capOf(limiters: readonly Limiter[], now: number): Cap {
+  let cap: Cap = { service: undefined, bound: Infinity };
+  for (const limiter of limiters) {
+    const concurrent = limiter.status(now).concurrent;
+    if (concurrent < cap.bound) cap = { service: limiter.name, bound: concurrent };
+  }
+  return Number.isFinite(cap.bound) ? cap : { service: undefined, bound: availableParallelism() };
+}
+
+/**
+ * How many works the tasks of a pool can run at once, at most: tasks capped by the same service
+ * share its slots, so each capping service counts once (and the uncapped tasks together count
+ * the machine's parallelism once).
+ */
+function poolSize(caps: ReadonlyMap<string, Cap>): number {
+  const bounds = new Map<string | undefined, number>();
+  for (const cap of caps.values()) bounds.set(cap.service, cap.bound);
+  let total = 0;
+  for (const bound of bounds.values()) total += bound;
+  return total;
 }
 
 /**
  * A cue's worker pools: one per worker module (and isolation and pool options), shared by the
- * tasks that name it and sized by them: the sum of what each task can run at once, so a pool
- * never holds more workers than its tasks could use. Workers start lazily; `close()` (from
+ * tasks that name it and sized by what they can run at once (see `poolSize`), so a pool never
+ * holds more workers than its tasks could use. Workers start lazily; `close()` (from
  * `cue.stop()`) ends them all.
  */
 export class WorkerPools {
@@ -63,18 +85,18 @@ export class WorkerPools {
   assign(task: string, spec: WorkerSpec | undefined, limiters: readonly Limiter[], now: number): WorkerExecutor | undefined {
     const previous = this.#taskPool.get(task);
     if (previous !== undefined) {
-      previous.bounds.delete(task);
+      previous.caps.delete(task);
       this.#taskPool.delete(task);
-      previous.pool.max = sum(previous.bounds);
+      previous.pool.max = poolSize(previous.caps);
     }
     if (spec === undefined) return undefined;
     let entry = this.#pools.get(spec.key);
     if (entry === undefined) {
-      entry = { pool: new WorkerPool(spec, spec.isolation === "process" ? spawnProcess : spawnThread), bounds: new Map() };
+      entry = { pool: new WorkerPool(spec, spec.isolation === "process" ? spawnProcess : spawnThread), caps: new Map() };
       this.#pools.set(spec.key, entry);
     }
-    entry.bounds.set(task, concurrencyBound(limiters, now));
-    entry.pool.max = sum(entry.bounds);
+    entry.caps.set(task, capOf(limiters, now));
+    entry.pool.max = poolSize(entry.caps);
     this.#taskPool.set(task, entry);
     return new WorkerExecutor(entry.pool);
   }
@@ -83,10 +105,4 @@ export class WorkerPools {
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((entry) => entry.pool.close()));
   }
-}
-
-function sum(bounds: ReadonlyMap<string, number>): number {
-  let total = 0;
-  for (const bound of bounds.values()) total += bound;
-  return total;
 }
