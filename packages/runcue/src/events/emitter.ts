@@ -29,7 +29,7 @@ export class Emitter {
   readonly listeners: Readonly<Record<CueEventName, readonly unknown[]>>;
   readonly #lists: Record<CueEventName, ((payload: never) => unknown)[]> = {
     submit: [], queue: [], block: [], start: [], complete: [], fail: [], skip: [], retry: [], cancel: [],
-    pause: [], wait: [], pendingWarning: [], stall: [], idle: [],
+    pause: [], wait: [], pendingWarning: [], stall: [], idle: [], tick: [],
   };
   readonly #onError: ListenerErrorHandler;
 

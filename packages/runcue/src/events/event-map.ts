@@ -1,3 +1,4 @@
+import type { TickEvent } from "../schedule/tick.js";
 import type { Work } from "../work/work.js";
 
 /** Why a pending work waits, from `debugBlocked()` and the `stall` event. */
@@ -40,6 +41,8 @@ export interface CueEventMap {
   stall: { sinceProgressMs: number; pending: number; reasons: { reason: BlockReason; count: number }[] };
   /** Nothing is pending or running any more. */
   idle: Record<string, never>;
+  /** A schedule's tick came due: what it submitted (`workId`), or why nothing (`outcome`). */
+  tick: TickEvent;
 }
 
 /** The name of an event in {@link CueEventMap}. */
@@ -50,5 +53,5 @@ export type CueListener<E extends CueEventName> = (payload: CueEventMap[E]) => v
 
 /** Every event name, for validation. */
 export const EVENT_NAMES: readonly CueEventName[] = [
-  "submit", "queue", "block", "start", "complete", "fail", "skip", "retry", "cancel", "pause", "wait", "pendingWarning", "stall", "idle",
+  "submit", "queue", "block", "start", "complete", "fail", "skip", "retry", "cancel", "pause", "wait", "pendingWarning", "stall", "idle", "tick",
 ];
