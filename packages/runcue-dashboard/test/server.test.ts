@@ -144,11 +144,16 @@ describe("what a snapshot holds", () => {
     let text = "";
     for (let i = 0; i < 20; i++) text = await (await fetch(`${dashboard.url}snapshot.json`)).text();
     const perRequest = (performance.now() - t0) / 20;
+    const t1 = performance.now();
+    cue.debugBlocked(); // what a dashboard listing every pending work would pay
+    const listAll = performance.now() - t1;
     const s = JSON.parse(text) as DashboardSnapshot;
     expect(s.pending).toBe(99_999);
     expect(s.reasons.find((r) => r.reason === "service_full")?.count).toBe(49_999);
     expect(text.length).toBeLessThan(30_000);
-    expect(perRequest).toBeLessThan(50); // measured ~1 ms; generous for a shared 2-core machine
+    // Compared with listing every work in the same run, so a busy machine slows both alike
+    // (measured here on a loaded machine: ~16 ms a snapshot against ~1.1 s for debugBlocked()).
+    expect(perRequest).toBeLessThan(listAll / 4);
   });
 });
 

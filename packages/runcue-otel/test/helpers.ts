@@ -48,7 +48,7 @@ export function sdk(): { exporter: InMemorySpanExporter; tracerProvider: BasicTr
 export const ms = (t: HrTime): number => t[0] * 1000 + t[1] / 1e6;
 
 /** The points of one metric, as { attributes, value } (histograms give their count and sum). */
-export function points(all: MetricData[], name: string): { attributes: Record<string, unknown>; value: number; sum?: number }[] {
+export function points(all: MetricData[], name: string): { attributes: Record<string, unknown>; value: number; sum?: number | undefined }[] {
   const metric = all.find((m) => m.descriptor.name === name);
   if (metric === undefined) return [];
   return (metric.dataPoints as DataPoint<number | Histogram>[]).map((p) =>

@@ -70,7 +70,7 @@ describe("process spans follow the messaging conventions", () => {
     instrument(cue, { tracerProvider: o.tracerProvider });
     cue.task("t", { uses: "api" }, async (work) => sleep(cue.clock, 1234.5, work.signal));
     cue.start();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await cue.submit("t"));
     await clock.runUntilIdle(() => cue.idle());
     for (const id of ids) {

@@ -34,7 +34,7 @@ export function parseExposition(text: string): Map<string, Family> {
     }
     const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
     if (type) {
-      if (current?.name !== type[1]) throw new Error(`# TYPE ${type[1]} without its # HELP first`);
+      if (current === undefined || current.name !== type[1]) throw new Error(`# TYPE ${type[1]} without its # HELP first`);
       current.type = type[2]!;
       continue;
     }
