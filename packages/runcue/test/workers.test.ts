@@ -288,6 +288,13 @@ describe("a worker that crashes fails only its work; the pool replaces it and th
     expect((await run(task, cue, { mode: "echo" })).state).toBe("completed");
   });
 
+  it("a thread that runs out of memory fails its work; the program carries on", () => {
+    const script = new URL("./fixtures/out-of-memory.mjs", import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ["--max-old-space-size=64", script], { encoding: "utf8", timeout: 15_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ name: "WorkerError", exitCode: 1, cause: "ERR_WORKER_OUT_OF_MEMORY", after: 1 });
+  });
+
   it("a crashed attempt is retried in a new worker", async () => {
     const cue = workerCue();
     const task = cue.task("crashy", { worker: behaviors, retry: { attempts: 2, delay: 10 } });

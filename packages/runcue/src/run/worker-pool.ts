@@ -277,13 +277,17 @@ export class WorkerPool {
     return new ConfigurationError("ERR_INVALID_OPTION", `Worker module ${href} failed to load: ${messageOf(cause)}${hint}`, { cause });
   }
 
-  /** The module cannot run: remember why, end the worker, fail every waiting call. */
+  /**
+   * The module cannot run: remember why (the first reason, when several workers were loading it),
+   * end the worker and the others still loading it, fail every waiting call.
+   */
   #loadFailed(worker: PoolWorker, error: ConfigurationError): void {
-    this.#loadError = error;
+    const reason = (this.#loadError ??= error);
     this.#end(worker, "kill");
+    for (const other of this.#workers) if (other.state === "starting") this.#end(other, "kill");
     const queue = this.#queue;
     this.#queue = [];
-    for (const call of queue) this.#settle(call, false, error);
+    for (const call of queue) this.#settle(call, false, reason);
   }
 
   #aborted(call: Call): void {

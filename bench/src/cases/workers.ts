@@ -1,0 +1,128 @@
+/** Case 8: CPU-bound handlers in process against worker threads (and processes), 2 slots on this machine. */
+import { availableParallelism } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Cue, type Isolation, type Work } from "runcue";
+import { target, type BenchCase, type CaseResult } from "../lib/case.js";
+import { interleave } from "../lib/measure.js";
+import { median } from "../lib/stats.js";
+import { formatMs, formatRatio, type Table } from "../lib/table.js";
+import { delay, now } from "../lib/time.js";
+
+const CONCURRENT = 2;
+const MIN_SPEEDUP = 1.7;
+const MAX_DELAY_P99_MS = 20;
+const BURN = new URL("../children/cpu-burn.mjs", import.meta.url);
+
+interface BurnParams {
+  iterations: number;
+  seed: number;
+}
+type Burn = (work: { params: BurnParams }) => number;
+
+/** Where the handlers run: in the cue's thread, or in a worker pool of that isolation. */
+type Mode = "in process" | Isolation;
+
+interface Run {
+  wallMs: number;
+  /** The event loop's delay while the works ran (monitorEventLoopDelay, 1 ms resolution), in ms. */
+  delayP50: number;
+  delayP99: number;
+  delayMax: number;
+}
+
+/**
+ * A fresh cue (so a worker pool starts cold: its start-up is in the time), one service of 2
+ * slots, `works` works of the burn handler submitted at once; timed from the first submit to
+ * `idle`, with the event loop's delay sampled meanwhile.
+ */
+async function measure(mode: Mode, burn: Burn, works: number, iterations: number): Promise<Run> {
+  const cue = new Cue();
+  cue.service("cpu", { concurrent: CONCURRENT });
+  const task =
+    mode === "in process"
+      ? cue.task("burn", { uses: "cpu" }, (work: Work<BurnParams>) => burn(work))
+      : cue.task<BurnParams, number>("burn", { uses: "cpu", worker: BURN, isolation: mode });
+  let failed: Error | undefined;
+  cue.on("fail", ({ error }) => {
+    failed = error;
+  });
+  cue.start();
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const t0 = now();
+  for (let i = 0; i < works; i++) void task.submit({ iterations, seed: i + 1 });
+  await cue.idle();
+  const wallMs = now() - t0;
+  // The monitor's timer records a delay only when it fires: let it see the last stretch.
+  await delay(5);
+  histogram.disable();
+  await cue.stop();
+  if (failed !== undefined) throw failed;
+  const ms = (ns: number): number => ns / 1e6;
+  return { wallMs, delayP50: ms(histogram.percentile(50)), delayP99: ms(histogram.percentile(99)), delayMax: ms(histogram.max) };
+}
+
+/** Iterations of the burn loop that take about `targetMs` here (after a warm-up, the fastest of 7: the least disturbed). */
+function calibrate(burn: Burn, targetMs: number): number {
+  const probe = 5_000_000;
+  for (let i = 0; i < 3; i++) burn({ params: { iterations: probe, seed: 1 } });
+  const samples: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = now();
+    burn({ params: { iterations: probe, seed: i + 1 } });
+    samples.push(now() - t0);
+  }
+  return Math.round((probe * targetMs) / Math.min(...samples));
+}
+
+export const workersCase: BenchCase = {
+  id: "workers",
+  title: "8. CPU-bound handlers in worker threads",
+  async run(ctx): Promise<CaseResult> {
+    const works = ctx.quick ? 4 : 16;
+    const handlerMs = ctx.quick ? 50 : 200;
+    const rounds = ctx.quick ? 1 : 3;
+    const burn = ((await import(BURN.href)) as { default: Burn }).default;
+    const iterations = calibrate(burn, handlerMs);
+    const modes: Mode[] = ["in process", "thread", "process"];
+    const runs = new Map<Mode, Run[]>(modes.map((m) => [m, []]));
+    await interleave(
+      rounds,
+      modes.map((mode) => ({
+        name: mode,
+        run: async () => {
+          const r = await measure(mode, burn, works, iterations);
+          runs.get(mode)!.push(r);
+          return r.wallMs;
+        },
+        warmup: () => measure(mode, burn, CONCURRENT, Math.round(iterations / 10)),
+      })),
+      (name, round, ms) => ctx.log(`workers ${name} round ${round + 1}: ${formatMs(ms)}`),
+    );
+    const med = (mode: Mode, key: keyof Run): number => median(runs.get(mode)!.map((r) => r[key]));
+    const inProcess = med("in process", "wallMs");
+    const labels: Record<Mode, string> = { "in process": "in process (handler in the cue's thread)", thread: "worker threads (isolation: \"thread\")", process: "child processes (isolation: \"process\")" };
+    const table: Table = {
+      title: "CPU-bound handlers: in process vs worker threads",
+      workload: `${works} works of a synchronous CPU loop calibrated to about ${handlerMs} ms (${iterations.toLocaleString("en-US")} xorshift rounds; ${formatMs(inProcess / works)} each as measured in process) through one service with concurrent: ${CONCURRENT}, on ${availableParallelism()} CPUs; a fresh cue per run (a pool's start-up counts), timed from the first submit to idle; the event loop's delay sampled meanwhile by monitorEventLoopDelay (1 ms resolution); medians of ${rounds} interleaved round(s).`,
+      columns: ["handlers run", "wall time", "speedup vs in process", "loop delay p50", "loop delay p99", "loop delay max"],
+      rows: modes.map((m) => [labels[m], formatMs(med(m, "wallMs")), formatRatio(inProcess / med(m, "wallMs")), formatMs(med(m, "delayP50")), formatMs(med(m, "delayP99")), formatMs(med(m, "delayMax"))]),
+    };
+    const speedup = inProcess / med("thread", "wallMs");
+    const p99 = med("thread", "delayP99");
+    return {
+      id: this.id,
+      title: this.title,
+      tables: [table],
+      targets: [
+        target(`worker threads ≥ ${MIN_SPEEDUP}× faster in wall time`, `${formatMs(med("thread", "wallMs"))} vs ${formatMs(inProcess)} in process (${formatRatio(speedup)})`, speedup >= MIN_SPEEDUP),
+        target(`event-loop delay p99 < ${MAX_DELAY_P99_MS} ms with worker threads`, `${formatMs(p99)} (in process ${formatMs(med("in process", "delayP99"))})`, p99 < MAX_DELAY_P99_MS),
+      ],
+      notes: [
+        "In process, the handlers are synchronous, so they run one at a time whatever the service allows, and the event loop waits for each.",
+        "A machine shared with other work lowers the speedup: two busy threads need two free cores.",
+      ],
+      data: Object.fromEntries([...runs]),
+    };
+  },
+};
