@@ -55,7 +55,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   }, async (work: Doc) => {
     await latency(300, 900, work);
     if (work.params.doc === unreadable) throw new Permanent(`document ${unreadable} is an unreadable scan`);
-    if (random() < 0.015) throw new RateLimited({ retryAfter: "3s" }); // HTTP 429: the whole service pauses
+    if (random() < 0.01) throw new RateLimited({ retryAfter: "3s" }); // HTTP 429: the whole service pauses
     if (random() < 0.05) throw new Error("HTTP 500 from the model API");
     extracted.add(work.params.doc);
   });
