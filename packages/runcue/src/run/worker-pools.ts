@@ -44,10 +44,12 @@ export interface Cap {
 /**
  * What caps a task: the service with the smallest `concurrent` among those it uses (each running
  * work holds a slot in it); with none capped, nothing, and the machine's parallelism stands in.
+ * A service with `per` caps each key, not the total, so it caps nothing here.
  */
 export function capOf(limiters: readonly Limiter[], now: number): Cap {
   let cap: Cap = { service: undefined, bound: Infinity };
   for (const limiter of limiters) {
+    if ((limiter as { readonly keyed?: boolean }).keyed === true) continue;
     const concurrent = limiter.status(now).concurrent;
     if (concurrent < cap.bound) cap = { service: limiter.name, bound: concurrent };
   }
