@@ -114,6 +114,20 @@ describe("a worker task runs its module's default export off the event loop", ()
     expect((await completed).result).toEqual(result);
   });
 
+  it("middleware wraps a worker task's call like any handler's", async () => {
+    const cue = workerCue();
+    const echo = cue.task("echo", { worker: behaviors });
+    const seen: string[] = [];
+    cue.use(async ({ work, attempt }, next) => {
+      seen.push(`before ${work.task} ${attempt}`);
+      const result = (await next()) as Echo;
+      seen.push(`after ${result.task} ${String(result.isMainThread)}`);
+      return { ...result, wrapped: true };
+    });
+    expect((await run(echo, cue, { mode: "echo" })).result).toMatchObject({ task: "echo", wrapped: true });
+    expect(seen).toEqual(["before echo 1", "after echo false"]);
+  });
+
   it("accepts an absolute path as well as a file: URL", async () => {
     const cue = workerCue();
     const echo = cue.task("echo", { worker: new URL(behaviors).pathname });
@@ -354,15 +368,16 @@ describe("bad input", () => {
     expect(Date.now() - t0).toBeLessThan(50); // remembered: no worker started again
   });
 
-  it("params that cannot be cloned fail that work at once with a clear error; the worker stays usable", async () => {
+  it.each(["thread", "process"] as const)("%s: params that cannot be cloned fail that work at once with a clear error; the worker stays usable", async (isolation) => {
     const cue = workerCue();
-    const task = cue.task("t", { worker: behaviors, retry: { attempts: 3, delay: 10 } });
+    const task = cue.task("t", { worker: behaviors, isolation, retry: { attempts: 3, delay: 10 } });
+    const { pid, threadId } = (await run(task, cue, { mode: "echo" })).result as Echo;
     const work = await run(task, cue, { mode: "echo", callback: () => 1 });
     expect(work.state).toBe("failed");
     expect(work.attempt).toBe(1);
     expect(work.error).toBeInstanceOf(Permanent);
-    expect(work.error?.message).toMatch(/^The params of work \d+ \(task "t"\) cannot be sent to its worker thread: .*could not be cloned/);
-    expect((await run(task, cue, { mode: "echo" })).state).toBe("completed");
+    expect(work.error?.message).toMatch(new RegExp(`^The params of work \\d+ \\(task "t"\\) cannot be sent to its worker ${isolation}: .*could not be cloned`));
+    expect((await run(task, cue, { mode: "echo" })).result).toMatchObject({ pid, threadId, calls: 2 });
   });
 
   it("a result that cannot be cloned fails its work with a clear error", async () => {
