@@ -4,9 +4,14 @@ import type { BlockedInfo } from "./engine/explain.js";
 import type { CueStatus, ListOptions } from "./engine/queries.js";
 import type { CueSummary } from "./engine/summary.js";
 import type { CueEventName, CueListener } from "./events/event-map.js";
-import type { ServiceOptions } from "./limits/memory-limiter.js";
+import type { Limiter } from "./limits/limiter.js";
+import type { ServiceOptions } from "./limits/service-options.js";
+import { ServiceHandle } from "./service-handle.js";
 import { resolveCueOptions, type CueOptions, type PriorityContext, type SubmitOptions } from "./options.js";
 import type { Middleware } from "./run/middleware.js";
+import { engineHost } from "./schedule/host.js";
+import type { ScheduleOptions } from "./schedule/options.js";
+import { Schedules, type ScheduleHandle, type ScheduleInfo } from "./schedule/schedules.js";
 import type { TaskOptions } from "./task.js";
 import type { Clock } from "./time/clock.js";
 import { parseOptionalDuration, type Duration } from "./time/duration.js";
@@ -64,6 +69,8 @@ function settle<T>(fn: () => T): Promise<Awaited<T>> {
  */
 export class Cue {
   readonly #engine: Engine;
+  /** Made by the first `schedule()`: a cue without schedules pays nothing for them. */
+  #schedules: Schedules | undefined = undefined;
 
   /**
    * @param options timeouts, warnings, clock and limits; all optional.
@@ -79,19 +86,26 @@ export class Cue {
   }
 
   /**
-   * Registers a service: a bucket of limits that tasks run through. Register services before
-   * the tasks that use them.
+   * Registers a service: a bucket of limits that tasks run through, and returns its handle
+   * (`update`, `observe`, `pause`, `status`). With a name only, returns the handle of a
+   * registered service (or registers one without limits). Register services before the tasks
+   * that use them.
    * @throws ConfigurationError on a malformed rate, a non-positive limit, an unknown option, or a duplicate name.
    * @example
-   * cue.service("openai", { rate: ["60/min", "1000/day"], concurrent: 5 });
+   * const openai = cue.service("openai", { rate: ["500/min", "90000 tokens/min"], concurrent: 20, burst: 10 });
    * cue.service("knife", { concurrent: 1 });
+   * cue.service("openai").pause("30s");
    */
-  service(name: string, options: ServiceOptions = {}): this {
+  service(name: string, options?: ServiceOptions): ServiceHandle {
     checkName(name, "service name");
-    checkOptions(options, ["rate", "concurrent"], `options of service "${name}"`);
+    const registered = this.#engine.services.get(name);
+    if (options === undefined && registered !== undefined) return new ServiceHandle(registered, this.#engine.clock, () => this.#engine.kick());
+    options ??= {};
+    checkOptions(options, ["rate", "concurrent", "burst", "per"], `options of service "${name}"`);
     this.#engine.addService(name, options);
-    return this;
+    return new ServiceHandle(this.#engine.services.get(name) as Limiter, this.#engine.clock, () => this.#engine.kick());
   }
+
 
   /**
    * Registers a task (registering a name again replaces its handler and options). Returns a
@@ -103,9 +117,14 @@ export class Cue {
    *   const res = await fetch(work.params.url, { signal: work.signal });
    *   return res.text();
    * });
+   * // No handler argument: the worker module's default export is the handler, run in a worker thread.
+   * const resize = cue.task<{ path: string }, { bytes: number }>("resize", { uses: "cpu", worker: new URL("./resize-worker.js", import.meta.url) });
    */
   task<P = unknown, R = unknown>(name: string, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
   task<P = unknown, R = unknown>(name: string, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
+  // One signature per form reads better than a union of a handler and worker options.
+  // eslint-disable-next-line @typescript-eslint/unified-signatures
+  task<P = unknown, R = unknown>(name: string, options: TaskOptions<P> & { worker: URL | string }): TaskHandle<P, Awaited<R>>;
   task<P, R>(name: string, optionsOrHandler: TaskOptions<P> | Handler<P, R>, maybeHandler?: Handler<P, R>): TaskHandle<P, Awaited<R>> {
     const [options, handler] = typeof optionsOrHandler === "function" ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
     const def = this.#engine.addTask(name, options, handler);
@@ -276,21 +295,48 @@ export class Cue {
     }
   }
 
-  /** Starts dispatching (again, after `stop`). Calling it twice is harmless. */
+  /**
+   * Registers a schedule: a producer that submits a work of `task` at each tick, on the cue's
+   * clock. The work is ordinary work (screened by `isReady`/`isStale`, limited by services), so a
+   * tick whose output is still fresh completes as skipped. Schedules tick while the cue is
+   * started; adding one to a started cue starts it at once. `cron` needs the optional peer
+   * dependency `croner` (loaded here, synchronously, on first use).
+   * @throws ConfigurationError naming the value: a bad or duplicate name, both or neither of
+   * `every` and `cron`, `every: 0`, a malformed cron expression, an unknown time zone, an
+   * unknown task, croner not installed.
+   * @example
+   * cue.schedule("refresh-prices", { task: refresh, every: "5m", params: (tick) => ({ at: tick.scheduledAt }) });
+   * cue.schedule("nightly", { task: "report", cron: "30 2 * * *", tz: "Europe/Berlin", catchUp: "2d" });
+   */
+  schedule<P = unknown>(name: string, options: ScheduleOptions<P>): ScheduleHandle {
+    this.#schedules ??= new Schedules(engineHost(this.#engine));
+    return this.#schedules.add(name, options);
+  }
+
+  /** Every schedule, in the order added: its next tick, last tick, last submitted work id, and whether it is paused. */
+  schedules(): ScheduleInfo[] {
+    return this.#schedules?.list() ?? [];
+  }
+
+  /** Starts dispatching and the schedules (again, after `stop`). Calling it twice is harmless. */
   start(): this {
     this.#engine.start();
+    this.#schedules?.start();
     return this;
   }
 
   /**
-   * Stops dispatching and waits for running work. Pending work stays pending; `start()`
+   * Stops the schedules and dispatching, and waits for running work. Pending work stays pending; `start()`
    * resumes it. With `timeout`, running work still going after it is aborted and ends
    * `cancelled`. Harmless when not started. A `start()` before it resolves supersedes it:
-   * it resolves then and cancels nothing.
+   * it resolves then and cancels nothing. Once nothing runs, it ends the worker tasks' threads
+   * and processes and resolves when they have exited.
    */
   async stop(options: StopOptions = {}): Promise<void> {
     checkOptions(options, ["timeout"], "stop options");
-    await this.#engine.stop(parseOptionalDuration(options.timeout, "stop timeout"));
+    const timeoutMs = parseOptionalDuration(options.timeout, "stop timeout");
+    this.#schedules?.stop();
+    await this.#engine.stop(timeoutMs);
   }
 
   /** The work with this id, or undefined (unknown, or finished and forgotten). O(1). */

@@ -70,6 +70,8 @@ export interface SubmitOptions {
   delay?: Duration;
   /** Dedupe key: while a work with this key is pending or running, submitting it again returns that work's id. */
   key?: string;
+  /** What this work costs in windows counting a measure (`{ tokens: 1200 }`); wins over the task's `cost`. */
+  cost?: Readonly<Record<string, number>>;
 }
 
 /** @internal options with every default applied: the one place defaults live. */

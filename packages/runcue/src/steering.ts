@@ -73,6 +73,29 @@ export class RateLimited extends RuncueError {
   /** The service to pause, if one was named. */
   readonly service: string | undefined;
 
+  /**
+   * A `RateLimited` from an HTTP response (a `fetch` `Response`, or anything with `headers` as a
+   * `Headers` or a plain object, and an optional `status`): the pause is `Retry-After` (seconds,
+   * or an HTTP date), else the longest `x-ratelimit-reset-*` wait (OpenAI's `"6m0s"`, `"20ms"`,
+   * or GitHub's epoch seconds in `x-ratelimit-reset`), else `fallback`.
+   * @example
+   * if (res.status === 429) throw RateLimited.fromResponse(res);
+   */
+  static fromResponse(response: ResponseLike, options: { service?: string; fallback?: Duration; now?: number } = {}): RateLimited {
+    const get = (name: string): string | undefined => headerOf(response, name);
+    const now = options.now ?? Date.now();
+    let ms = parseRetryAfter(get("retry-after"), now);
+    if (ms === undefined) {
+      const waits = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens", "x-ratelimit-reset"]
+        .map((h) => parseReset(get(h), now))
+        .filter((w): w is number => w !== undefined);
+      if (waits.length > 0) ms = Math.max(...waits);
+    }
+    const retryAfter = ms ?? parseDuration(options.fallback ?? 1000, "RateLimited.fromResponse fallback");
+    const status = typeof response.status === "number" ? `HTTP ${response.status}` : "the server";
+    return new RateLimited({ retryAfter, message: `Rate limited by ${status} (retry after ${Math.round(retryAfter)}ms)`, ...(options.service === undefined ? {} : { service: options.service }), cause: response });
+  }
+
   /** @throws ConfigurationError when `retryAfter` is missing, NaN, negative or not a duration. */
   constructor(options: RateLimitedOptions) {
     if (typeof options !== "object" || options === null) {
@@ -84,6 +107,42 @@ export class RateLimited extends RuncueError {
     this.retryAfter = options.retryAfter;
     this.service = options.service;
   }
+}
+
+/** What {@link RateLimited.fromResponse} reads: a `fetch` Response, or headers as a plain object. */
+export interface ResponseLike {
+  readonly status?: number;
+  readonly headers: { get(name: string): string | null } | Readonly<Record<string, string | string[] | undefined>>;
+}
+
+function headerOf(response: ResponseLike, name: string): string | undefined {
+  const headers = response.headers as { get?: unknown } & Record<string, unknown>;
+  if (typeof headers.get === "function") return (headers.get as (n: string) => string | null).call(headers, name) ?? undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return Array.isArray(v) ? String(v[0]) : typeof v === "string" ? v : undefined;
+  return undefined;
+}
+
+/** `Retry-After`: seconds, or an HTTP date. */
+function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** `x-ratelimit-reset-*`: `"1s"`, `"6m0s"`, `"20ms"`, or epoch seconds (GitHub). */
+function parseReset(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const v = value.trim();
+  if (/^\d{9,}$/.test(v)) return Math.max(0, Number(v) * 1000 - now);
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  let ms = 0;
+  let matched = "";
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    ms += Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] as string]!;
+    matched += m[0];
+  }
+  return matched === v ? ms : undefined;
 }
 
 function hasCode(value: unknown, code: string): boolean {

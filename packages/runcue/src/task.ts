@@ -1,9 +1,12 @@
 import { ConfigurationError, describeValue } from "./errors.js";
 import { RetryPolicy, type RetryOptions } from "./engine/retry-policy.js";
 import type { Limiter } from "./limits/limiter.js";
+import type { Executor } from "./run/executor.js";
+import { resolveWorker, type Isolation, type WorkerPoolOptions, type WorkerSpec } from "./run/worker-spec.js";
 import { parsePositiveDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkName, checkOptions } from "./validate.js";
-import type { Check, Handler } from "./work/work.js";
+import type { Check, Handler, Work } from "./work/work.js";
+import type { Costs } from "./limits/costs.js";
 
 /** Options of `cue.task()`. */
 export interface TaskOptions<P = unknown> {
@@ -17,9 +20,28 @@ export interface TaskOptions<P = unknown> {
   retry?: RetryOptions;
   /** Each attempt fails with a `TimeoutError` after this long (its `signal` aborts). @default none */
   timeout?: Duration;
+  /**
+   * What a work costs in windows that count a measure (`"90000 tokens/min"`), e.g.
+   * `(work) => ({ tokens: estimate(work.params) })`; settle it later with `work.report()`.
+   * A submit's `cost` option wins. @default nothing (only starts count)
+   */
+  cost?: (work: Work<P>) => Costs;
+  /**
+   * Runs the handler off the event loop: a JavaScript module (a `file:` URL or an absolute path)
+   * whose default export is the handler, `(work) => result`. The task then takes no handler
+   * argument. Its handler gets a plain copy of the work (`id`, `task`, `params`, `attempt`) and
+   * a working `signal`. @default none (the handler runs in this thread)
+   * @example
+   * cue.task("resize", { uses: "cpu", worker: new URL("./resize-worker.js", import.meta.url) });
+   */
+  worker?: URL | string;
+  /** Where the `worker` module runs: a worker thread, or a child process. @default "thread" */
+  isolation?: Isolation;
+  /** The `worker` pool's abort grace and idle timeout. @default { abortGrace: "1s", idleTimeout: "10s" } */
+  workerPool?: WorkerPoolOptions;
 }
 
-const TASK_OPTIONS = ["uses", "ready", "stale", "retry", "timeout"] as const;
+const TASK_OPTIONS = ["uses", "ready", "stale", "retry", "timeout", "cost", "worker", "isolation", "workerPool"] as const;
 
 /** @internal a registered task. */
 export interface TaskDef {
@@ -30,10 +52,18 @@ export interface TaskDef {
   readonly laneKey: string;
   /** The services' names, sorted (frozen: handed out in events). */
   readonly serviceNames: readonly string[];
+  /** Some service has `per`: each work's lane depends on its keys. */
+  readonly keyed: boolean;
+  /** The task's `cost` option. */
+  readonly cost: ((work: Work) => Costs) | undefined;
   readonly ready: Check | undefined;
   readonly stale: Check | undefined;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
+  /** A worker task's module and pool settings; undefined when the handler runs in process. */
+  readonly worker: WorkerSpec | undefined;
+  /** How its handler is called, when not by the cue's executor: a worker task's pool. */
+  readonly executor: Executor | undefined;
   /**
    * The lane of its services (set at registration; tasks with the same services share it): a
    * `Lane<WorkRecord>`, typed loosely so this file needs nothing of the engine's record.
@@ -41,12 +71,16 @@ export interface TaskDef {
   readonly lane: object;
 }
 
-/** @internal validates options and resolves service names. */
-export function defineTask(name: unknown, options: unknown, handler: unknown, services: ReadonlyMap<string, Limiter>): Omit<TaskDef, "lane"> {
+/**
+ * @internal validates options and resolves service names. A worker task has no handler here:
+ * its pool's executor supplies it (see the catalog).
+ */
+export function defineTask(name: unknown, options: unknown, handler: unknown, services: ReadonlyMap<string, Limiter>): Omit<TaskDef, "lane" | "handler" | "executor"> & { handler: Handler<unknown, unknown> | undefined } {
   checkName(name, "task name");
   checkOptions(options, TASK_OPTIONS, `options of task "${name}"`);
-  checkFunction(handler, `handler for task "${name}"`);
   const opts = (options ?? {}) as TaskOptions;
+  const worker = resolveWorker(name, opts, handler !== undefined);
+  if (worker === undefined) checkFunction(handler, `handler for task "${name}"`);
   const uses = opts.uses === undefined ? [] : typeof opts.uses === "string" ? [opts.uses] : Array.isArray(opts.uses) ? [...(opts.uses as unknown[])] : undefined;
   if (uses === undefined) {
     throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid uses for task "${name}": ${describeValue(opts.uses)} (expected a service name or an array of them)`);
@@ -62,15 +96,19 @@ export function defineTask(name: unknown, options: unknown, handler: unknown, se
   const unique = [...new Set(resolved)].sort((a, b) => (a.name < b.name ? -1 : 1));
   checkFunction(opts.ready, `ready of task "${name}"`, true);
   checkFunction(opts.stale, `stale of task "${name}"`, true);
+  checkFunction(opts.cost, `cost of task "${name}"`, true);
   return {
     name,
-    handler: handler as Handler<unknown, unknown>,
+    handler: handler as Handler<unknown, unknown> | undefined,
     limiters: unique,
     laneKey: unique.map((s) => s.name).join("\u0000"),
     serviceNames: Object.freeze(unique.map((s) => s.name)),
+    keyed: unique.some((s) => s.keyed),
+    cost: opts.cost,
     ready: opts.ready,
     stale: opts.stale,
     retry: new RetryPolicy(opts.retry, name),
     timeoutMs: opts.timeout === undefined ? undefined : parsePositiveDuration(opts.timeout, `timeout of task "${name}"`),
+    worker,
   };
 }

@@ -25,7 +25,7 @@ describe("rate strings", () => {
     expect(() => parseRate(text)).toThrow(/Invalid rate format/);
   });
 
-  it.each(["60/fortnight", "60/ms", "60/"])("rejects %j with Unknown rate unit", (text) => {
+  it.each(["60/fortnight", "60/msec", "60/"])("rejects %j with Unknown rate unit", (text) => {
     expect(() => parseRate(text)).toThrow(/Unknown rate unit/);
   });
 
@@ -79,7 +79,8 @@ describe("services and tasks", () => {
   it("rejects a duplicate service name", () => {
     const cue = new Cue();
     cue.service("a");
-    expect(() => cue.service("a")).toThrow(/already registered/);
+    expect(() => cue.service("a", {})).toThrow(/already registered/);
+    expect(cue.service("a").name).toBe("a"); // a name alone returns the registered service's handle
   });
 
   it("uses naming an unregistered service throws Unknown service", () => {

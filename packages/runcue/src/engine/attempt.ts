@@ -1,11 +1,10 @@
 import { TimeoutError } from "../errors.js";
-import type { Lane } from "../queue/lane.js";
 import type { Executor } from "../run/executor.js";
 import { runChain, type Middleware } from "../run/middleware.js";
 import type { Clock } from "../time/clock.js";
 import type { Lifecycle } from "../work/lifecycle.js";
 import { Phase } from "../work/phase.js";
-import type { WorkRecord } from "../work/record.js";
+import { Hold, type WorkRecord } from "../work/record.js";
 import { isThenable } from "./checks.js";
 import { decideOutcome } from "./outcome.js";
 
@@ -20,11 +19,7 @@ function isPlainPromise(value: PromiseLike<unknown>): value is Promise<unknown> 
   }
 }
 
-/** `WorkRecord.hold`: nothing held; slots and reserved starts; the same with the handler called; slots with the starts recorded. */
-const NONE = 0;
-const RESERVED = 1;
-const INVOKED = 2;
-const COMMITTED = 3;
+const { NONE, RESERVED, INVOKED, COMMITTED } = Hold;
 
 /** What running an attempt needs from the engine. */
 export interface AttemptHost {
@@ -74,7 +69,7 @@ export class Attempts {
     try {
       if (host.middleware.length === 0) {
         work.hold = INVOKED;
-        result = host.executor.run(work.def.handler, work);
+        result = (work.def.executor ?? host.executor).run(work.def.handler, work);
       } else {
         result = this.#chain(work, token);
       }
@@ -100,7 +95,7 @@ export class Attempts {
       if (work.token !== token) return undefined; // cancelled while a middleware awaited: the handler never runs
       work.hold = INVOKED;
       try {
-        return host.executor.run(work.def.handler, work);
+        return (work.def.executor ?? host.executor).run(work.def.handler, work);
       } finally {
         if (work.token === token && work.hold === INVOKED) this.#commit(work);
       }
@@ -110,8 +105,8 @@ export class Attempts {
   /** The handler ran: its reserved starts become starts, stamped now (a fresh clock read on rate-limited lanes). */
   #commit(work: WorkRecord): void {
     work.hold = COMMITTED;
-    const lane = work.def.lane as Lane<WorkRecord>;
-    if (lane.timed) lane.commit(this.#host.clock.now());
+    const lane = work.lane;
+    if (lane.timed) lane.commit(this.#host.clock.now(), work);
   }
 
   /**
@@ -125,11 +120,11 @@ export class Attempts {
       this.#host.clock.clearTimeout(work.timer);
       work.timer = undefined;
     }
-    const lane = work.def.lane as Lane<WorkRecord>;
+    const lane = work.lane;
     // Cancelled or timed out inside the handler's synchronous part: the start happened; stamp it now.
     if (work.hold === INVOKED) this.#commit(work);
     if (work.hold === COMMITTED) lane.release();
-    else lane.cancel();
+    else lane.cancel(work);
     work.hold = NONE;
     return true;
   }
@@ -162,11 +157,12 @@ export class Attempts {
   /** Pushback: pause the named service of the work's task, or all of them; returns the names paused. */
   #pause(work: WorkRecord, service: string | undefined, until: number): string[] {
     const paused: string[] = [];
-    for (const limiter of work.def.limiters) {
-      if (service !== undefined && limiter.name !== service) continue;
-      limiter.pause(until);
+    const lane = work.lane;
+    lane.limiters.forEach((limiter, i) => {
+      if (service !== undefined && limiter.name !== service) return;
+      limiter.pause(until, lane.keys[i]); // with `per`, the server pushed back on this work's key
       paused.push(limiter.name);
-    }
+    });
     return paused;
   }
 

@@ -3,6 +3,7 @@ import type { Limiter } from "../limits/limiter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { LimiterStore } from "../limits/store.js";
 import { Lane } from "../queue/lane.js";
+import { WorkerPools } from "../run/worker-pools.js";
 import { defineTask, type TaskDef } from "../task.js";
 import { systemClock, type Clock } from "../time/clock.js";
 import type { WorkRecord } from "../work/record.js";
@@ -18,6 +19,8 @@ export class Catalog {
   readonly services = new Map<string, Limiter>();
   readonly tasks = new Map<string, TaskDef>();
   readonly lanes = new Map<string, Lane<WorkRecord>>();
+  /** The worker tasks' pools; `Engine.stop` closes them. */
+  readonly pools = new WorkerPools();
   readonly #store: LimiterStore;
   readonly #clock: Clock;
   readonly #laneAdded: (lane: Lane<WorkRecord>) => void;
@@ -50,12 +53,33 @@ export class Catalog {
       this.lanes.set(defined.laneKey, lane);
       this.#laneAdded(lane);
     }
-    const def: TaskDef = { ...defined, lane };
+    const executor = this.pools.assign(defined.name, defined.worker, defined.limiters, this.#clock.now());
+    const def: TaskDef = { ...defined, handler: executor?.handler ?? (defined.handler as TaskDef["handler"]), executor, lane };
     this.tasks.set(def.name, def);
     return def;
   }
 
-  laneOf(work: WorkRecord): Lane<WorkRecord> {
-    return work.def.lane as Lane<WorkRecord>;
+  /**
+   * The lane a work queues in: its task's, or, when a service has `per`, the lane of its keys
+   * (made on demand; the dispatcher drops it once empty).
+   * @throws ConfigurationError when a `per` function returns a non-string.
+   */
+  laneFor(work: WorkRecord): Lane<WorkRecord> {
+    const base = work.def.lane as Lane<WorkRecord>;
+    if (!work.def.keyed) return base;
+    const keys = base.limiters.map((l) => l.keyOf(work));
+    const id = `${base.key}\u0001${keys.map((k) => k ?? "").join("\u0001")}`;
+    let lane = this.lanes.get(id);
+    if (lane === undefined) {
+      lane = new Lane<WorkRecord>(id, base.limiters, keys);
+      this.lanes.set(id, lane);
+      this.#laneAdded(lane);
+    }
+    return lane;
+  }
+
+  /** A keyed lane ran empty: forget it (a new work of its keys makes it again). */
+  dropLane(lane: Lane<WorkRecord>): void {
+    if (lane.keyed && lane.size === 0 && this.lanes.get(lane.key) === lane) this.lanes.delete(lane.key);
   }
 }

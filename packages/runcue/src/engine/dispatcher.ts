@@ -23,6 +23,8 @@ export interface DispatchHost {
   waiting(lane: Lane<WorkRecord>, until: number, now: number): void;
   /** An asynchronous acquisition settled: run a dispatch pass. */
   pump(): void;
+  /** An empty per-key lane was let go. */
+  laneDropped(lane: Lane<WorkRecord>): void;
 }
 
 /**
@@ -36,6 +38,8 @@ export class Dispatcher {
   readonly #host: DispatchHost;
   readonly #lanes: Lane<WorkRecord>[] = [];
   #round = 0;
+  /** Counts starts: each lane remembers its last, so keys with waiting work take turns. */
+  #starts = 0;
 
   constructor(host: DispatchHost) {
     this.#host = host;
@@ -63,9 +67,13 @@ export class Dispatcher {
       let best: WorkRecord | undefined;
       for (let i = 0; i < lanes.length; i++) {
         const l = lanes[i] as Lane<WorkRecord>;
-        if (l.size === 0 || l.acquiring || l.skippedRound === round) continue;
+        if (l.size === 0) {
+          if (l.keyed && !l.acquiring && l.wakeTimer === undefined) this.#drop(i--);
+          continue;
+        }
+        if (l.acquiring || l.skippedRound === round) continue;
         const head = l.peek() as WorkRecord;
-        if (best !== undefined && !(head.priority > best.priority || (head.priority === best.priority && head.seq < best.seq))) continue;
+        if (best !== undefined && lane !== undefined && !runsFirst(head, l, best, lane)) continue;
         best = head;
         lane = l;
       }
@@ -75,8 +83,9 @@ export class Dispatcher {
         if (!this.#skip(lane, round)) return;
         continue;
       }
-      const granted = lane.acquire(now);
+      const granted = lane.acquire(now, best);
       if (granted === true) {
+        lane.lastStart = ++this.#starts;
         this.#go(best, check, now);
         if (lane.timed) now = host.clock.now();
         continue;
@@ -88,6 +97,15 @@ export class Dispatcher {
       }
       this.#acquireAsync(lane, granted);
     }
+  }
+
+  /** Forgets the empty keyed lane at `i` (swap-remove: the caller's loop revisits index `i`). */
+  #drop(i: number): void {
+    const lanes = this.#lanes;
+    const lane = lanes[i] as Lane<WorkRecord>;
+    lanes[i] = lanes[lanes.length - 1] as Lane<WorkRecord>;
+    lanes.pop();
+    this.#host.laneDropped(lane);
   }
 
   /** Marks a lane done for this round; false when it is the only lane (the round ends). */
@@ -124,11 +142,15 @@ export class Dispatcher {
       }
       const head = lane.peek();
       if (head === undefined || !host.isStarted()) {
-        lane.cancel();
+        if (head !== undefined) lane.cancel(head);
       } else {
         const check = host.needsDispatchCheck(head);
-        if (check && host.checksSaturated()) lane.cancel(); // a settling check runs the next pass
-        else this.#go(head, check, now);
+        if (check && host.checksSaturated()) {
+          lane.cancel(head); // a settling check runs the next pass
+        } else {
+          lane.lastStart = ++this.#starts;
+          this.#go(head, check, now);
+        }
       }
       host.pump();
     });
@@ -170,4 +192,15 @@ export class Dispatcher {
     for (const lane of this.#lanes) if (lane.wakeTimer !== undefined || lane.acquiring) return true;
     return false;
   }
+}
+
+/**
+ * Which head goes first: the higher priority; at equal priority, between lanes of keys
+ * (`per`), the lane whose last start is older (keys with waiting work take turns, so a flooded
+ * key does not starve the others); otherwise the older work.
+ */
+function runsFirst(head: WorkRecord, lane: Lane<WorkRecord>, best: WorkRecord, bestLane: Lane<WorkRecord>): boolean {
+  if (head.priority !== best.priority) return head.priority > best.priority;
+  if (lane.keyed && bestLane.keyed && lane.lastStart !== bestLane.lastStart) return lane.lastStart < bestLane.lastStart;
+  return head.seq < best.seq;
 }

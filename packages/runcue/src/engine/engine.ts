@@ -1,4 +1,5 @@
-import { CancelledError, ConfigurationError, describeValue, RuncueError, type TimeoutError } from "../errors.js";
+import { CancelledError, ConfigurationError, describeValue, messageOf, RuncueError, type TimeoutError } from "../errors.js";
+import { checkCosts, type Costs } from "../limits/costs.js";
 import { Emitter } from "../events/emitter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
@@ -25,7 +26,7 @@ import { Screening } from "./screening.js";
 import { Waiters } from "./waiters.js";
 import { Watchdog } from "./watchdog.js";
 
-const SUBMIT_OPTIONS = ["priority", "delay", "key"];
+const SUBMIT_OPTIONS = ["priority", "delay", "key", "cost"];
 
 /** The params of a work submitted without any: one shared, frozen empty object (no allocation per submit). */
 const NO_PARAMS = Object.freeze({});
@@ -94,7 +95,7 @@ export class Engine {
         this.screening.release(w);
       },
       addQueued: (w) => this.#enqueue(w),
-      removeQueued: (w) => this.laneOf(w).remove(w),
+      removeQueued: (w) => w.lane.remove(w),
     }, {
       pendingStarted: (w, now) => this.watchdog.pendingStarted(w, now),
       pendingEnded: (w) => this.watchdog.pendingEnded(w),
@@ -105,7 +106,7 @@ export class Engine {
         const checking = w.phase === Phase.Checking;
         this.screening.release(w);
         if (checking && !starting) {
-          this.laneOf(w).cancel();
+          w.lane.cancel(w);
           this.#pumpAgain = true; // a freed reservation may let another work go
         }
       },
@@ -143,6 +144,7 @@ export class Engine {
       dispatchCheck: (w) => this.screening.dispatchCheck(w),
       start: (w, now) => this.attempts.start(w, now),
       woke: (now) => this.watchdog.activity(now),
+      laneDropped: (lane) => this.catalog.dropLane(lane),
       waiting: (lane, until, now) => {
         if (this.events.has("wait")) this.events.emit("wait", waitPayload(lane, until, now));
       },
@@ -182,8 +184,13 @@ export class Engine {
     return this.#started;
   }
 
+  /** Limits changed from outside (update, observe, pause): run a dispatch pass soon. */
+  kick(): void {
+    this.#schedulePump();
+  }
+
   laneOf(work: WorkRecord): Lane<WorkRecord> {
-    return work.def.lane as Lane<WorkRecord>;
+    return work.lane;
   }
 
   get services(): ReadonlyMap<string, Limiter> {
@@ -228,7 +235,10 @@ export class Engine {
       if (options.delay !== undefined) delay = parseDuration(options.delay, "delay");
     }
     const now = this.clock.now();
-    const work = new WorkRecord(++this.#seq, def, params === undefined ? NO_PARAMS : params, now, key, fixed);
+    const work = new WorkRecord(this.#seq + 1, def, params === undefined ? NO_PARAMS : params, now, key, fixed);
+    work.lane = this.catalog.laneFor(work);
+    if (options?.cost !== undefined || def.cost !== undefined) work.cost = costOf(work, options?.cost);
+    this.#seq++;
     this.registry.add(work);
     if (this.lifecycle.isIdle) this.watchdog.activity(now);
     if (delay > 0) {
@@ -260,7 +270,7 @@ export class Engine {
       }
       work.priority = Number.isNaN(p) ? 0.5 : Math.min(1, Math.max(0, p));
     }
-    this.laneOf(work).push(work);
+    work.lane.push(work);
   }
 
   // ---------------------------------------------------------------- the pump
@@ -309,14 +319,13 @@ export class Engine {
    */
   #startChecked(work: WorkRecord): void {
     const now = this.clock.now();
-    for (const limiter of work.def.limiters) {
-      if (limiter.pausedUntil(now) > now) {
-        this.lifecycle.queue(work);
-        return;
-      }
+    if (work.lane.pausedUntil(now) > now) {
+      this.lifecycle.queue(work);
+      return;
     }
     this.attempts.start(work, now);
   }
+
 
   #stallWarning(sinceMs: number): void {
     const reasons = countReasons(this.queries.debugBlocked());
@@ -372,7 +381,13 @@ export class Engine {
     this.#schedulePump();
   }
 
+  /** Stops dispatching and waits for (or abandons) running work; then the worker pools close, unless a start() came meanwhile. */
   async stop(timeoutMs: number | undefined): Promise<void> {
+    await this.#halt(timeoutMs);
+    if (!this.#started) await this.catalog.pools.close();
+  }
+
+  async #halt(timeoutMs: number | undefined): Promise<void> {
     const run = this.#run;
     if (this.#started) {
       this.#started = false;
@@ -414,4 +429,31 @@ export class Engine {
     if (this.lifecycle.isIdle) return Promise.resolve(undefined);
     return awaitWith<undefined>(signal, (resolve) => this.waiters.onIdle(() => resolve(undefined)));
   }
+}
+
+/**
+ * A work's cost: the submit's, else its task's `cost(work)`; checked, and checked to fit in
+ * every window that counts it (a cost above a whole limit could never run).
+ * @throws ConfigurationError naming the value.
+ */
+function costOf(work: WorkRecord, given: Readonly<Record<string, number>> | undefined): Costs {
+  const what = `cost of a "${work.task}" work`;
+  let cost: unknown = given;
+  if (cost === undefined) {
+    try {
+      cost = (work.def.cost as (w: WorkRecord) => unknown)(work);
+    } catch (error) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `The cost function of task "${work.task}" threw: ${messageOf(error)}`, { cause: error });
+    }
+  }
+  const costs = checkCosts(cost, what);
+  for (const limiter of work.lane.limiters) {
+    for (const [measure, n] of Object.entries(costs)) {
+      const max = limiter.maxCost(measure);
+      if (max !== undefined && (n as number) > max) {
+        throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid ${what}: ${measure} = ${n} exceeds the whole limit ${max} ${measure} of service "${limiter.name}" (it could never run)`);
+      }
+    }
+  }
+  return costs;
 }

@@ -1,5 +1,6 @@
 import { describeValue, messageOf } from "../errors.js";
 import type { BlockReason } from "../events/event-map.js";
+import type { Limiter } from "../limits/limiter.js";
 import type { Lane } from "../queue/lane.js";
 import { Phase } from "../work/phase.js";
 import type { WorkRecord } from "../work/record.js";
@@ -60,8 +61,9 @@ export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
           ? { work, reason: "queued", details: `Waiting for one of ${ctx.checkConcurrency} async check slots (checkConcurrency)` }
           : { work, reason: "queued", details: `${work.task} is waiting for its isReady/isStale check` };
       }
-      for (const limiter of ctx.laneOf(work).limiters) {
-        const block = limiter.block(now);
+      const lane = ctx.laneOf(work);
+      for (let i = 0; i < lane.limiters.length; i++) {
+        const block = (lane.limiters[i] as Limiter).block(now, lane.keys[i], work);
         if (block) {
           const { reason, details, until } = block;
           return until === undefined ? { work, reason, details } : { work, reason, details, until };

@@ -1,5 +1,5 @@
 import type { BlockReason } from "../events/event-map.js";
-import type { ServiceStatus } from "../limits/limiter.js";
+import type { Limiter, ServiceStatus } from "../limits/limiter.js";
 import type { Lane } from "../queue/lane.js";
 import type { Lifecycle } from "../work/lifecycle.js";
 import { Phase } from "../work/phase.js";
@@ -73,8 +73,8 @@ export function summarize(host: SummaryHost, now: number, examples: number): Cue
     for (const l of lane.limiters) queuedBy.set(l.name, (queuedBy.get(l.name) ?? 0) + lane.size);
     if (!host.isStarted()) continue;
     let reason: BlockReason = "queued";
-    for (const l of lane.limiters) {
-      const block = l.block(now);
+    for (let i = 0; i < lane.limiters.length; i++) {
+      const block = (lane.limiters[i] as Limiter).block(now, lane.keys[i], lane.peek());
       if (block) {
         reason = block.reason;
         break;

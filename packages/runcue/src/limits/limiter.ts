@@ -13,6 +13,8 @@
  * per lane in flight and starts the lane's head work when it is granted.
  * @module
  */
+import type { Costs, LimitRequest } from "./costs.js";
+import type { ServiceOptions } from "./service-options.js";
 
 /** Why a service cannot start work now. */
 export interface LimitBlock {
@@ -26,45 +28,100 @@ export interface LimitBlock {
   paused?: boolean;
 }
 
-/** A snapshot of one service's limits, from `cue.status()`. */
-export interface ServiceStatus {
-  /** The service name. */
-  name: string;
-  /** Works running (or holding a reservation while their dispatch checks run). */
+/** One window in a status: its limit, interval, what is used now and when the next start fits. */
+export interface WindowStatus {
+  limit: number;
+  intervalMs: number;
+  /** Starts (or measure units) in the window ending now, plus reservations. */
+  used: number;
+  label: string;
+  /** The measure it counts, or null for starts. */
+  measure: string | null;
+  /** When the next start (of weight 1, or 0 for a measure) fits: now, a later time, or Infinity. */
+  nextFreeAt: number;
+}
+
+/** The limits of one key of a service with `per`. */
+export interface KeyStatus {
+  key: string;
   active: number;
-  /** The concurrency cap, `Infinity` when unlimited. */
-  concurrent: number;
-  /** Each rate window: its limit, interval and starts used in the window ending now. */
-  rates: { limit: number; intervalMs: number; used: number; label: string }[];
-  /** Epoch ms until which a `RateLimited` pushback pauses the service, or 0. */
+  rates: WindowStatus[];
   pausedUntil: number;
 }
 
-/** The limits of one service, as the scheduler sees them. */
+/** A snapshot of one service, from `cue.status()` and `service.status()`. */
+export interface ServiceStatus {
+  /** The service name. */
+  name: string;
+  /** Works running (or holding a reservation while their dispatch checks run), over every key. */
+  active: number;
+  /** The concurrency cap (per key with `per`), `Infinity` when unlimited. */
+  concurrent: number;
+  /** Each window (burst windows included) of the service (of its unkeyed state with `per`). */
+  rates: WindowStatus[];
+  /** Epoch ms until which a `RateLimited` pushback pauses the service, or 0. */
+  pausedUntil: number;
+  /** The `burst` option, when set. */
+  burst?: number;
+  /** With `per`: every key that holds state (running, reserved, paused or in a window). */
+  keys?: KeyStatus[];
+}
+
+/** What a server reported, for `service.observe()` (resolved to absolute times). */
+export interface ObserveOptions {
+  /** Starts (or units of `measure`) left until the reset. */
+  remaining: number;
+  /** When the server's window resets (epoch ms, the cue's clock). */
+  resetAt: number;
+  /** The measure the figure is about; undefined for requests. */
+  measure: string | undefined;
+  /** The key it is about, with `per`. */
+  key: string | undefined;
+}
+
+/**
+ * The limits of one service, as the scheduler sees them. `key` is the work's key with `per`
+ * (undefined otherwise); `request` is the work (its `cost`), also the identity a start is
+ * settled by in `report`.
+ */
 export interface Limiter {
   /** The service name. */
   readonly name: string;
   /** True when some rate window needs exact start times (the scheduler reads the clock after each start). */
   readonly timed: boolean;
+  /** True when limits are per key (`per`). */
+  readonly keyed: boolean;
+  /** The work's key (`per`), or undefined. @throws ConfigurationError when `per` returns a non-string. */
+  keyOf(work: object): string | undefined;
   /**
-   * Takes a slot and reserves a start at `now` and returns `true`; or returns the earliest time
-   * a start could fit (epoch ms, after `now`), `Infinity` when only a finishing work can free a
-   * slot. Cheap: the scheduler asks on every dispatch. A shared limiter may answer with a
+   * Takes a slot and reserves a start (and its cost) at `now` and returns `true`; or returns the
+   * earliest time it could fit (epoch ms, after `now`), `Infinity` when only a finishing work can
+   * free a slot. Cheap: the scheduler asks on every dispatch. A shared limiter may answer with a
    * promise of the same.
    */
-  tryAcquire(now: number): true | number | Promise<true | number>;
+  tryAcquire(now: number, key: string | undefined, request: LimitRequest): true | number | Promise<true | number>;
   /** The reserved start happened at `at` (after the handler's synchronous part). */
-  commit(at: number): void;
-  /** Gives back a reservation whose handler never ran: its slot and its start. */
-  cancel(): void;
+  commit(at: number, key: string | undefined, request: LimitRequest): void;
+  /** Gives back a reservation whose handler never ran: its slot, its start and its cost. */
+  cancel(key: string | undefined, request: LimitRequest): void;
   /** A started work left `running`: its slot is free. */
-  release(): void;
-  /** Pushback: no start before `until`. */
-  pause(until: number): void;
+  release(key: string | undefined): void;
+  /** A started work reported its real cost: its windows' record of that start moves to it. */
+  report(key: string | undefined, request: LimitRequest, actual: Costs): void;
+  /** The measures its windows count. */
+  measures(): Set<string>;
+  /** The smallest limit of the windows counting `measure` (a cost above it could never run), or undefined. */
+  maxCost(measure: string): number | undefined;
+  /** Pushback: no start (of `key`, or of any key) before `until`. */
+  pause(until: number, key?: string): void;
   /** Until when a pushback pause holds at `now` (epoch ms), or 0. A work that reserved before the pause checks it before it starts. */
-  pausedUntil(now: number): number;
+  pausedUntil(now: number, key?: string): number;
+  /** New limits from now on; starts already in a window still count. */
+  update(options: ServiceOptions, now: number): void;
+  /** A server-reported cap, on top of the configured limits. */
+  observe(options: ObserveOptions, now: number): void;
   /** Why no start fits at `now`, or undefined when one does; never changes state beyond pruning. */
-  block(now: number): LimitBlock | undefined;
+  block(now: number, key?: string, request?: LimitRequest): LimitBlock | undefined;
   /** A snapshot for `status()`. */
   status(now: number): ServiceStatus;
 }

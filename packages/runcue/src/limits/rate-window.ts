@@ -1,7 +1,47 @@
 import type { ParsedRate } from "./rate.js";
 
+/**
+ * A sliding window over recent starts, counting starts or a measure of their cost. Each start
+ * occupies `weight` (1 for a count window) from its time until the interval (plus a guard)
+ * has passed. A start may be reserved first and committed or given back later; the invariant
+ * `weights in window + reserved <= limit` holds at every moment.
+ */
+export interface Window {
+  readonly limit: number;
+  readonly intervalMs: number;
+  readonly label: string;
+  /** The measure it counts, or undefined for starts. */
+  readonly measure: string | undefined;
+  /** Weight in the window ending at `now`, plus reservations. */
+  used(now: number): number;
+  /** True when `weight` more fits at `now`. */
+  fits(now: number, weight: number): boolean;
+  /** The earliest time `weight` more would fit, given no new starts (`Infinity` while reservations alone fill it). */
+  nextFreeAt(now: number, weight: number): number;
+  reserve(weight: number): void;
+  unreserve(weight: number): void;
+  /** A reserved start of `weight` happened at `at` and weighs `recorded` (a reported cost, else the same); returns its entry where the window can re-weigh it later. */
+  commit(at: number, weight: number, recorded?: number): WindowEntry | undefined;
+  /** Records a start without a reservation (when carrying history over to a new window). */
+  record(at: number, weight: number): WindowEntry | undefined;
+  /** Re-weighs a committed start (a reported cost); nothing happens once it left the window. */
+  adjust(entry: WindowEntry, weight: number): void;
+  /** The starts still in the window: time and weight, oldest first. */
+  entries(now: number): [number, number][];
+  /** Weight reserved and not yet committed or given back. */
+  readonly reserved: number;
+}
+
+/** A start recorded by a weighted window. */
+export interface WindowEntry {
+  at: number;
+  weight: number;
+  /** False once it left the window. */
+  live: boolean;
+}
+
 /** True when a start at `at` has left a window of `span` by `now`, by both ways of rounding. */
-function leaves(at: number, span: number, now: number): boolean {
+export function leaves(at: number, span: number, now: number): boolean {
   return at + span <= now && now - at >= span;
 }
 
@@ -11,7 +51,7 @@ function leaves(at: number, span: number, now: number): boolean {
  * (fractional virtual times). So the wake-up timer set for this moment always finds the window
  * open, and an observer subtracting start times never sees N+1 in a window.
  */
-function leaveTime(at: number, span: number): number {
+export function leaveTime(at: number, span: number): number {
   let t = at + span;
   while (t - at < span) t += Math.abs(t) * Number.EPSILON;
   return t;
@@ -23,10 +63,11 @@ function leaveTime(at: number, span: number): number {
  * A start may be reserved first (while readiness is checked) and committed or released later;
  * the invariant `starts in window + reserved <= limit` holds at every moment.
  */
-export class RateWindow {
+export class RateWindow implements Window {
   readonly limit: number;
   readonly intervalMs: number;
   readonly label: string;
+  readonly measure: string | undefined = undefined;
   /** The interval plus the guard: how long a start occupies its slot. */
   readonly #span: number;
   readonly #starts: Float64Array;
@@ -73,28 +114,57 @@ export class RateWindow {
     return this.used(now) < this.limit;
   }
 
-  /** Holds a start for a work whose checks are still running. */
-  reserve(): void {
-    this.#reserved++;
+  fits(now: number): boolean {
+    return this.used(now) < this.limit;
   }
 
-  /** Gives back a reservation. */
+  /** Holds `n` starts (1 for a work whose checks are still running). */
+  reserve(n = 1): void {
+    this.#reserved += n;
+  }
+
+  /** Gives back a reservation (never below zero: one made before an `update()` may land on a new window). */
   unreserve(): void {
-    this.#reserved--;
+    if (this.#reserved > 0) this.#reserved--;
+  }
+
+  get reserved(): number {
+    return this.#reserved;
   }
 
   /** Turns a reservation into a start at `now`. */
-  commit(now: number): void {
-    this.#reserved--;
-    this.record(now);
+  commit(now: number): undefined {
+    if (this.#reserved > 0) this.#reserved--;
+    return this.record(now);
   }
 
-  /** Records a start at `now` (the caller checked {@link available}). */
-  record(now: number): void {
+  /** Records a start at `now` (the caller checked {@link available}); the oldest goes if the ring is full. */
+  record(now: number): undefined {
+    if (this.#count === this.limit) {
+      this.#head = this.#head + 1 === this.limit ? 0 : this.#head + 1;
+      this.#count--;
+    }
     let tail = this.#head + this.#count;
     if (tail >= this.limit) tail -= this.limit;
     this.#starts[tail] = now;
     this.#count++;
+    return undefined;
+  }
+
+  /** Count windows weigh every start 1: a reported cost changes nothing. */
+  adjust(): void {
+    // nothing to re-weigh
+  }
+
+  entries(now: number): [number, number][] {
+    this.#prune(now);
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.#count; i++) {
+      let j = this.#head + i;
+      if (j >= this.limit) j -= this.limit;
+      out.push([this.#starts[j] as number, 1]);
+    }
+    return out;
   }
 
   /**

@@ -1,9 +1,10 @@
+import type { Costs, LimitRequest } from "../limits/costs.js";
 import type { Limiter } from "../limits/limiter.js";
 import { Fifo, type FifoItem } from "./fifo.js";
 import { Heap, type HeapItem } from "./heap.js";
 
 /** What a lane needs of the works it queues. */
-export interface LaneItem extends FifoItem, HeapItem {
+export interface LaneItem extends FifoItem, HeapItem, LimitRequest {
   /** In [0, 1], higher first. */
   readonly priority: number;
   /** Submission order: ties in priority go to the lower. */
@@ -25,6 +26,12 @@ export function runsBefore(a: LaneItem, b: LaneItem): boolean {
 export class Lane<T extends LaneItem = LaneItem> {
   readonly key: string;
   readonly limiters: readonly Limiter[];
+  /** Per limiter, this lane's key in it (`per`), or undefined. */
+  readonly keys: readonly (string | undefined)[];
+  /** True for a lane of one key combination (made on demand, dropped when empty). */
+  readonly keyed: boolean;
+  /** The last time a work of this lane started (keys with waiting work are served in turn). Written by the dispatcher only. */
+  lastStart = 0;
   /** True when a service of this lane has a rate limit (start times must be exact). */
   readonly timed: boolean;
   readonly #heap = new Heap<T>(runsBefore);
@@ -38,9 +45,11 @@ export class Lane<T extends LaneItem = LaneItem> {
   /** The dispatch round in which this lane was found unable to start. Written by the dispatcher only. */
   skippedRound = 0;
 
-  constructor(key: string, limiters: readonly Limiter[]) {
+  constructor(key: string, limiters: readonly Limiter[], keys: readonly (string | undefined)[] = limiters.map(() => undefined)) {
     this.key = key;
     this.limiters = limiters;
+    this.keys = keys;
+    this.keyed = keys.some((k) => k !== undefined);
     this.timed = limiters.some((l) => l.timed);
   }
 
@@ -75,25 +84,25 @@ export class Lane<T extends LaneItem = LaneItem> {
   }
 
   /**
-   * Takes a slot and a reserved start in every service, or none: returns `true`, or when the
-   * lane could next start (`Infinity` when only a finishing work frees a slot). A promise when
-   * some limiter answers asynchronously.
+   * Takes a slot and a reserved start (and the work's cost) in every service, or none: returns
+   * `true`, or when the lane could next start (`Infinity` when only a finishing work frees a
+   * slot). A promise when some limiter answers asynchronously.
    */
-  acquire(now: number): true | number | Promise<true | number> {
+  acquire(now: number, work: T): true | number | Promise<true | number> {
     const limiters = this.limiters;
     for (let i = 0; i < limiters.length; i++) {
-      const r = (limiters[i] as Limiter).tryAcquire(now);
+      const r = (limiters[i] as Limiter).tryAcquire(now, this.keys[i], work);
       if (r === true) continue;
       if (typeof r === "number") {
-        for (let j = 0; j < i; j++) (limiters[j] as Limiter).cancel();
+        for (let j = 0; j < i; j++) (limiters[j] as Limiter).cancel(this.keys[j], work);
         return r;
       }
-      return this.#acquireRest(r, i, now);
+      return this.#acquireRest(r, i, now, work);
     }
     return true;
   }
 
-  async #acquireRest(pending: Promise<true | number>, i: number, now: number): Promise<true | number> {
+  async #acquireRest(pending: Promise<true | number>, i: number, now: number, work: T): Promise<true | number> {
     const limiters = this.limiters;
     let r: true | number;
     try {
@@ -103,31 +112,44 @@ export class Lane<T extends LaneItem = LaneItem> {
     }
     for (;;) {
       if (r !== true) {
-        for (let j = 0; j < i; j++) (limiters[j] as Limiter).cancel();
+        for (let j = 0; j < i; j++) (limiters[j] as Limiter).cancel(this.keys[j], work);
         return r;
       }
       if (++i >= limiters.length) return true;
       try {
-        r = await (limiters[i] as Limiter).tryAcquire(now);
+        r = await (limiters[i] as Limiter).tryAcquire(now, this.keys[i], work);
       } catch {
-        r = now + 1000; // a limiter that failed to answer is asked again in a second
+        r = now + 1000;
       }
     }
   }
 
-  commit(at: number): void {
+  commit(at: number, work: T): void {
     const limiters = this.limiters;
-    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).commit(at);
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).commit(at, this.keys[i], work);
   }
 
   /** Gives back an unused reservation in every service. */
-  cancel(): void {
+  cancel(work: T): void {
     const limiters = this.limiters;
-    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).cancel();
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).cancel(this.keys[i], work);
   }
 
   release(): void {
     const limiters = this.limiters;
-    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).release();
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).release(this.keys[i]);
+  }
+
+  /** Settles the work's estimated cost with what it reported, in every service. */
+  report(work: T, actual: Costs): void {
+    const limiters = this.limiters;
+    for (let i = 0; i < limiters.length; i++) (limiters[i] as Limiter).report(this.keys[i], work, actual);
+  }
+
+  /** Until when a pushback pause holds one of the lane's services (for this lane's keys), or 0. */
+  pausedUntil(now: number): number {
+    let until = 0;
+    for (let i = 0; i < this.limiters.length; i++) until = Math.max(until, (this.limiters[i] as Limiter).pausedUntil(now, this.keys[i]));
+    return until;
   }
 }

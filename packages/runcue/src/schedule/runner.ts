@@ -89,8 +89,7 @@ export class ScheduleRunner {
     const from = this.spec.catchUpMs === undefined ? now : now - this.spec.catchUpMs;
     if (from > this.#watermark) this.#watermark = from;
     // Started again by a tick listener: the batch in progress re-arms when it ends.
-    if (this.#firing) return;
-    this.#run(true);
+    if (!this.#firing) this.#run(true);
     this.#release();
   }
 

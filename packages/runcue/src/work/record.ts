@@ -1,7 +1,13 @@
 import { inspect } from "node:util";
+import { ConfigurationError } from "../errors.js";
+import { checkCosts, type Costs } from "../limits/costs.js";
+import type { Lane } from "../queue/lane.js";
 import type { TaskDef } from "../task.js";
 import { Phase, STATE_OF } from "./phase.js";
 import type { Check, Work, WorkState } from "./work.js";
+
+/** `WorkRecord.hold`: nothing held; slots and reserved starts; the same with the handler called; slots with the starts recorded. */
+export const Hold = { NONE: 0, RESERVED: 1, INVOKED: 2, COMMITTED: 3 } as const;
 
 /** The cue-wide checks, shared by reference: the facade writes them, screening reads them (no call per look). */
 export interface CueChecks {
@@ -47,6 +53,12 @@ export class WorkRecord implements Work<unknown, unknown> {
   readonly def: TaskDef;
   /** @internal where it is; see `phase.ts`. Written only by `Lifecycle`. */
   phase: Phase = Phase.New;
+  /** @internal what it costs in measured windows (submit's `cost`, else the task's `cost(work)`). */
+  cost: Costs | undefined = undefined;
+  /** @internal a cost reported before the start was stamped (the stamp records it instead of the estimate). */
+  reported: Costs | undefined = undefined;
+  /** @internal the lane it queues and starts in (its task's, or its keys' with `per`). Set at submit. */
+  lane!: Lane<WorkRecord>;
   /** @internal explicit priority from submit, if given. */
   readonly fixedPriority: number | undefined;
   /** @internal position in a heap (lane, delays). */
@@ -106,6 +118,29 @@ export class WorkRecord implements Work<unknown, unknown> {
   get signal(): AbortSignal {
     this.#controller ??= new AbortController();
     return this.#controller.signal;
+  }
+
+  /**
+   * Settles this work's estimated cost with what it really used, e.g. `{ tokens: 1530 }`: the
+   * windows' record of its start moves to the reported figure (the start time stays), so an
+   * over-estimate frees budget at once and an under-estimate uses budget the next starts wait
+   * for. Only while its handler runs.
+   * @throws ConfigurationError for a negative or non-finite figure, or a measure none of its services count.
+   */
+  report(actual: Costs): void {
+    if (this.phase !== Phase.Running) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `work.report() is for a running work; work ${this.id} (${this.task}) is ${this.state}`);
+    }
+    checkCosts(actual, `report of work ${this.id} (${this.task})`);
+    const known = new Set(this.lane.limiters.flatMap((l) => [...l.measures()]));
+    for (const measure of Object.keys(actual)) {
+      if (!known.has(measure)) {
+        throw new ConfigurationError("ERR_INVALID_OPTION", `Unknown measure "${measure}" in the report of work ${this.id} (${this.task}) (its services count: ${known.size === 0 ? "no measure" : [...known].join(", ")})`);
+      }
+    }
+    // Reported in the handler's synchronous part, before its start is stamped: the stamp records it.
+    if (this.hold === Hold.COMMITTED) this.lane.report(this, actual);
+    else this.reported = { ...this.reported, ...actual };
   }
 
   /** @internal aborts the signal (creating it aborted if nobody asked for it yet). */

@@ -37,6 +37,11 @@ export interface Work<P = unknown, R = unknown> {
   readonly priority: number;
   /** Aborts when the work is cancelled, times out, or is abandoned by `stop({ timeout })`. */
   readonly signal: AbortSignal;
+  /**
+   * Settles the work's estimated cost with what it really used (`{ tokens: 1530 }`), while its
+   * handler runs: windows counting that measure re-weigh its start.
+   */
+  report(actual: Readonly<Record<string, number>>): void;
 }
 
 /** A readiness or staleness check: sync or async. */
