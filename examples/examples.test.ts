@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KILL_AFTER, PAGES } from "./crash-recovery.js";
 import { runFanout } from "./fanout.js";
+import { runLlm } from "./llm-limits.js";
 import { observe } from "./observe.js";
 import { runPipeline } from "./pipeline.js";
 import { extractPages, redo } from "./redo-pages.js";
@@ -102,6 +103,17 @@ describe("examples", () => {
     // The pushed-back work starts again only when the pause ends.
     expect(lines.find((l) => l.includes("start 2") && !l.trim().startsWith("0ms"))?.trim()).toBe("1000ms start 2 (attempt 1)");
     expect([...timings.values()]).toEqual([300, 300, 300, 300]);
+  });
+
+  it("LLM limits: requests and tokens per minute per key, estimates settled by reports", async () => {
+    const prompts = Array.from({ length: 240 }, (_, i) => ({ apiKey: i % 3 === 0 ? "key-b" : "key-a", text: "x".repeat(2000 + (i % 7) * 500) }));
+    const { byKey, minutes, tokensPerKey } = await runLlm(prompts);
+    expect(byKey).toEqual({ "key-a": 160, "key-b": 80 });
+    // Each key spends its own 90,000 tokens a minute: the busier key sets the pace, within a minute
+    // of what its reported tokens need (the estimates are refunded as the answers come in).
+    const needed = Math.ceil(Math.max(...Object.values(tokensPerKey)) / 90_000);
+    expect(minutes).toBeGreaterThanOrEqual(needed);
+    expect(minutes).toBeLessThanOrEqual(needed + 1);
   });
 
   it("redo pages 5-10: only those pages run again", async () => {
