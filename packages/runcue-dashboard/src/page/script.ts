@@ -39,13 +39,21 @@ export const SCRIPT = String.raw`
   const plural = (n, one, many) => int(n) + " " + (n === 1 ? one : many);
   /** The cue's time now, extrapolated from the last snapshot. */
   const now = () => (snap ? snap.at + (performance.now() - receivedAt) : 0);
-  /** Text that shows the time until \`at\` (or, with \`up\`, since \`at\`), kept current between snapshots. */
-  function countdown(el, at, before, up) {
-    countdowns.push({ el, at, before, up });
-    el.textContent = before + dur(up ? now() - at : at - now());
+  /**
+   * Text that shows the time until \`at\` (or, with \`up\`, since \`at\`), kept current between
+   * snapshots; \`done\` replaces it once \`at\` has passed (until the next snapshot says more).
+   */
+  function countdown(el, at, before, up, done) {
+    const c = { el, at, before, up, done };
+    countdowns.push(c);
+    showCountdown(c);
+  }
+  function showCountdown(c) {
+    const ms = c.up ? now() - c.at : c.at - now();
+    c.el.textContent = !c.up && ms <= 0 && c.done ? c.done : c.before + dur(ms);
   }
   function tickCountdowns() {
-    for (const c of countdowns) c.el.textContent = c.before + dur(c.up ? now() - c.at : c.at - now());
+    for (const c of countdowns) showCountdown(c);
     if (snap) $("uptime").textContent = "up " + dur(now() - snap.since);
   }
   function bar(used, limit, cls) {
@@ -94,13 +102,13 @@ export const SCRIPT = String.raw`
       v.rates.forEach((r, i) => {
         const note = h("span", { class: "note", testid: id + "-rate-" + i + "-note" });
         const full = r.used >= r.limit;
-        if (full && v.nextStartAt !== null) countdown(note, v.nextStartAt, "full · next start in ");
+        if (full && v.nextStartAt !== null) countdown(note, v.nextStartAt, "full · next start in ", false, "full · next start due");
         else note.textContent = "headroom " + int(r.limit - r.used) + (full ? " · full" : "");
         rows.push(h("div", { class: "row" }, h("span", { class: "label", title: "rate window " + r.label }, r.label), bar(r.used, r.limit, full ? "full" : ""), h("span", { class: "val", testid: id + "-rate-" + i }, r.used + "/" + r.limit), note));
       });
       if (v.pausedUntil !== null) {
         const p = h("div", { class: "paused", testid: id + "-paused" });
-        countdown(p, v.pausedUntil, "paused by a RateLimited pushback: resumes in ");
+        countdown(p, v.pausedUntil, "paused by a RateLimited pushback: resumes in ", false, "paused by a RateLimited pushback: resuming");
         rows.push(p);
       }
       return h("div", { class: "svc", testid: id }, h("div", { class: "svc-head" }, h("span", {}, v.name), h("span", { class: "q", testid: id + "-queued" }, int(v.queued) + " queued")), rows);
