@@ -1,5 +1,4 @@
-import { CancelledError, ConfigurationError, describeValue, messageOf, RuncueError, type TimeoutError } from "../errors.js";
-import { checkCosts, type Costs } from "../limits/costs.js";
+import { CancelledError, ConfigurationError, describeValue, RuncueError, type TimeoutError } from "../errors.js";
 import { Emitter } from "../events/emitter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
@@ -16,6 +15,7 @@ import { WorkRecord, type CueChecks } from "../work/record.js";
 import type { Work } from "../work/work.js";
 import { Attempts } from "./attempt.js";
 import { Catalog } from "./catalog.js";
+import { costOf } from "./cost-of.js";
 import { Delays } from "./delays.js";
 import { Dispatcher } from "./dispatcher.js";
 import { awaitWith, countReasons, failureLine, stallLine, waitPayload } from "./notices.js";
@@ -431,29 +431,3 @@ export class Engine {
   }
 }
 
-/**
- * A work's cost: the submit's, else its task's `cost(work)`; checked, and checked to fit in
- * every window that counts it (a cost above a whole limit could never run).
- * @throws ConfigurationError naming the value.
- */
-function costOf(work: WorkRecord, given: Readonly<Record<string, number>> | undefined): Costs {
-  const what = `cost of a "${work.task}" work`;
-  let cost: unknown = given;
-  if (cost === undefined) {
-    try {
-      cost = (work.def.cost as (w: WorkRecord) => unknown)(work);
-    } catch (error) {
-      throw new ConfigurationError("ERR_INVALID_OPTION", `The cost function of task "${work.task}" threw: ${messageOf(error)}`, { cause: error });
-    }
-  }
-  const costs = checkCosts(cost, what);
-  for (const limiter of work.lane.limiters) {
-    for (const [measure, n] of Object.entries(costs)) {
-      const max = limiter.maxCost(measure);
-      if (max !== undefined && (n as number) > max) {
-        throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid ${what}: ${measure} = ${n} exceeds the whole limit ${max} ${measure} of service "${limiter.name}" (it could never run)`);
-      }
-    }
-  }
-  return costs;
-}
