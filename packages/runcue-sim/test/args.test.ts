@@ -86,7 +86,7 @@ describe("flags", () => {
     [["-d", "0"], /--duration "0": the run's length, in seconds, must be > 0/],
     [["-s", "fast"], /--submit-rate "fast": the initial submission rate, in submissions per second, must be > 0/],
     [["--seed=-1"], /--seed "-1": the random seed must be a whole number from 0 to 4294967295/],
-    [["--scenario", "nope"], /--scenario "nope": there is no such scenario \(the scenarios are single_queue, pipeline, fanout, dynamic\)/],
+    [["--scenario", "nope"], /--scenario "nope": there is no such scenario \(the scenarios are single_queue, pipeline, fanout, dynamic, scheduled\)/],
     [["--scenario", "pipline"], /--scenario "pipline": did you mean pipeline\?/],
     [["--scenario", "single-queue"], /did you mean single_queue\?/],
     [["--scenario", "fan"], /did you mean fanout\?/],

@@ -32,7 +32,7 @@ describe("runcue-sim --help and --list-scenarios", () => {
   it("lists the four scenarios, in plain words (no Markdown backticks)", () => {
     const r = sim("--list-scenarios");
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/)[0])).toEqual(["single_queue", "pipeline", "fanout", "dynamic"]);
+    expect(r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/)[0])).toEqual(["single_queue", "pipeline", "fanout", "dynamic", "scheduled"]);
     expect(r.stdout).not.toContain("`");
     expect(sim("--help").stdout).not.toContain("`");
   });
@@ -59,8 +59,8 @@ describe("messages for a mistake", () => {
     [["-n", "zero"], `runcue-sim: invalid --count "zero": the number of work units (items, batches or documents) must be a whole number >= 1 (see --help)`],
     [["-c", "0"], `runcue-sim: invalid --concurrent "0": the main service's concurrency must be a whole number >= 1 (see --help)`],
     [["--timeout", "soon"], `runcue-sim: invalid --timeout "soon": how long a stall may last, in seconds, must be > 0 (see --help)`],
-    [["--scenario", "pipline"], `runcue-sim: invalid --scenario "pipline": did you mean pipeline? (the scenarios are single_queue, pipeline, fanout, dynamic) (see --help)`],
-    [["--scenario", "fan_out"], `runcue-sim: invalid --scenario "fan_out": did you mean fanout? (the scenarios are single_queue, pipeline, fanout, dynamic) (see --help)`],
+    [["--scenario", "pipline"], `runcue-sim: invalid --scenario "pipline": did you mean pipeline? (the scenarios are single_queue, pipeline, fanout, dynamic, scheduled) (see --help)`],
+    [["--scenario", "fan_out"], `runcue-sim: invalid --scenario "fan_out": did you mean fanout? (the scenarios are single_queue, pipeline, fanout, dynamic, scheduled) (see --help)`],
     [["--scenaro", "pipeline"], "runcue-sim: unknown option --scenaro; did you mean --scenario? (see --help)"],
     [["--verbos"], "runcue-sim: unknown option --verbos; did you mean --verbose? (see --help)"],
     [["--no-colour"], "runcue-sim: unknown option --no-colour; did you mean --no-color? (see --help)"],

@@ -15,6 +15,6 @@ describe("runcue-sim as a library (the README's example)", () => {
   });
 
   it("lists the built-in scenarios", () => {
-    expect(SCENARIOS.map((s) => s.name)).toEqual(["single_queue", "pipeline", "fanout", "dynamic"]);
+    expect(SCENARIOS.map((s) => s.name)).toEqual(["single_queue", "pipeline", "fanout", "dynamic", "scheduled"]);
   });
 });
