@@ -1,5 +1,6 @@
-import type { BlockReason, Cue, Work } from "runcue";
-import { REASON_TEXT, paramsText, type DashboardSnapshot, type FailureView, type ThroughputBucket } from "./snapshot.js";
+import { createHash } from "node:crypto";
+import type { BlockReason, Cue, ServiceStatus, Work } from "runcue";
+import { REASON_TEXT, paramsText, type DashboardSnapshot, type FailureView, type KeyView, type RateView, type ServiceView, type ThroughputBucket } from "./snapshot.js";
 
 /** Finishes are counted in buckets this long... */
 export const BUCKET_MS = 5000;
@@ -8,6 +9,8 @@ export const BUCKETS = 60;
 const FAILURES = 50;
 const RETRIES = 20;
 const EXAMPLES = 5;
+/** Keys of a service with `per` shown, the busiest first. */
+const KEYS = 10;
 
 /** What a feed needs to know. */
 export interface FeedOptions {
@@ -29,7 +32,6 @@ export class Feed {
   #failures: FailureView[] = [];
   #retries: FailureView[] = [];
   #stall: DashboardSnapshot["stall"] = null;
-  readonly #nextStart = new Map<string, number>();
   readonly #removers: (() => void)[];
   /** True once the cue was seen started: a work started, or a snapshot found it started. */
   sawStarted = false;
@@ -62,12 +64,6 @@ export class Feed {
         // The work already counts its next attempt (a pushback uses none): name the one that failed.
         const failed = { ...failure(work, error, cue.clock.now()), attempt: pushback ? work.attempt : work.attempt - 1 };
         this.#retries = push(this.#retries, { ...failed, retry: { delayMs, pushback } }, RETRIES);
-      }),
-      cue.on("wait", ({ services, until }) => {
-        for (const s of services) this.#nextStart.set(s, until);
-      }),
-      cue.on("pause", ({ service, until }) => {
-        this.#nextStart.set(service, until);
       }),
       cue.on("stall", ({ sinceProgressMs, pending, reasons }) => {
         this.#stall = { at: cue.clock.now(), sinceProgressMs, pending, reasons: reasons.map((r) => ({ ...r, text: REASON_TEXT[r.reason] })) };
@@ -106,25 +102,36 @@ export class Feed {
           ...(this.#options.showParams ? { params: paramsText(w.params) } : {}),
         })),
       })),
-      services: s.services.map((svc) => {
-        let next = this.#nextStart.get(svc.name) ?? null;
-        if (next !== null && next <= now) {
-          this.#nextStart.delete(svc.name);
-          next = null;
-        }
-        return {
-          name: svc.name,
-          active: svc.active,
-          concurrent: Number.isFinite(svc.concurrent) ? svc.concurrent : null,
-          queued: svc.queued,
-          rates: svc.rates.map((r) => ({ label: r.label, limit: r.limit, used: r.used, intervalMs: r.intervalMs })),
-          pausedUntil: svc.pausedUntil > now ? svc.pausedUntil : null,
-          nextStartAt: next,
-        };
-      }),
+      services: s.services.map((svc) => this.#service(svc, now)),
       failures: this.#failures,
       retries: this.#retries,
       stall: this.#stall,
+    };
+  }
+
+  #service(svc: ServiceStatus & { queued: number }, now: number): ServiceView {
+    const rates = svc.rates.map((r) => rateView(r, now));
+    const pausedUntil = svc.pausedUntil > now ? svc.pausedUntil : null;
+    // The next start needs room in every window and no pause; a window that never fits leaves it unknown.
+    let next = pausedUntil ?? now;
+    for (const r of svc.rates) next = Math.max(next, r.nextFreeAt);
+    const keys = svc.keys ?? [];
+    const busiest = [...keys].sort((a, b) => b.active - a.active || fullness(b.rates) - fullness(a.rates)).slice(0, KEYS);
+    return {
+      name: svc.name,
+      active: svc.active,
+      concurrent: Number.isFinite(svc.concurrent) ? svc.concurrent : null,
+      queued: svc.queued,
+      rates,
+      pausedUntil,
+      nextStartAt: next > now && Number.isFinite(next) ? next : null,
+      keyCount: keys.length,
+      keys: busiest.map((k): KeyView => ({
+        key: this.#options.showParams ? k.key : `#${createHash("sha256").update(k.key).digest("hex").slice(0, 6)}`,
+        active: k.active,
+        rates: k.rates.map((r) => rateView(r, now)),
+        pausedUntil: k.pausedUntil > now ? k.pausedUntil : null,
+      })),
     };
   }
 
@@ -160,6 +167,20 @@ export class Feed {
     const seconds = (now - from) / 1000;
     return seconds > 0 ? count / seconds : 0;
   }
+}
+
+function rateView(r: ServiceStatus["rates"][number], now: number): RateView {
+  return {
+    label: r.label, limit: r.limit, used: r.used, intervalMs: r.intervalMs, measure: r.measure,
+    nextFreeAt: r.nextFreeAt > now && Number.isFinite(r.nextFreeAt) ? r.nextFreeAt : null,
+  };
+}
+
+/** How full the fullest window is, from 0 to 1 (and beyond, for a reservation over the limit). */
+function fullness(rates: readonly { used: number; limit: number }[]): number {
+  let most = 0;
+  for (const r of rates) most = Math.max(most, r.limit > 0 ? r.used / r.limit : 0);
+  return most;
 }
 
 function failure(work: Work, error: Error, at: number): FailureView {

@@ -20,12 +20,26 @@ export interface ReasonView {
   examples: ExampleWork[];
 }
 
-/** One rate window of a service. */
+/** One rate window of a service (or of one key of it). */
 export interface RateView {
   label: string;
   limit: number;
+  /** Starts, or measure units (tokens, ...), in the window ending now. */
   used: number;
   intervalMs: number;
+  /** The measure the window counts (like `tokens`), or null for starts. */
+  measure: string | null;
+  /** When the next start fits, if later than the snapshot; null when one fits now or no time is known. */
+  nextFreeAt: number | null;
+}
+
+/** One key of a service with `per`: its own slots, windows and pause. */
+export interface KeyView {
+  /** The key itself with `showParams`; otherwise `#` and 6 hex digits of its SHA-256 (keys are often API keys). */
+  key: string;
+  active: number;
+  rates: RateView[];
+  pausedUntil: number | null;
 }
 
 /** One service: its slots, rate windows, queue and pause. */
@@ -38,8 +52,11 @@ export interface ServiceView {
   rates: RateView[];
   /** Until when a `RateLimited` pushback pauses it (the cue's clock); null when not paused. */
   pausedUntil: number | null;
-  /** When its queued works may start next, from its latest rate-window or pause wait; null when none is known. */
+  /** When the next start fits (every window has room and no pause holds), if later than the snapshot; else null. */
   nextStartAt: number | null;
+  /** With `per`: how many keys hold state, and the busiest 10 of them. */
+  keyCount: number;
+  keys: KeyView[];
 }
 
 /** A failure or a retry, for the recent lists. */

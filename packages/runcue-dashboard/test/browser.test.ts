@@ -90,6 +90,19 @@ describe.skipIf(!present)(title, () => {
     expect(problems).toEqual([]);
   }, 30_000);
 
+  it("shows a weighted window in its measure and each key of a service with per", async () => {
+    cue = new Cue();
+    cue.service("openai", { rate: ["50/min", "1000 tokens/min"], concurrent: 2, per: (work) => (work.params as { apiKey: string }).apiKey });
+    cue.task("complete", { uses: "openai", cost: () => ({ tokens: 300 }) }, async (work) => sleep(cue!.clock, 30_000, work.signal));
+    dashboard = await serveDashboard(cue, { interval: 100, showParams: true });
+    cue.start();
+    for (const apiKey of ["sk-alpha", "sk-alpha", "sk-beta"]) await cue.submit("complete", { apiKey });
+    await openPage(dashboard.url);
+    await waitText("svc-openai-keys", /^per key: 2 keys holding state$/);
+    await waitText("svc-openai-key-sk-alpha", /^sk-alpha2\/250\/min 2\/50 · 1000 tokens\/min 600\/1,000$/);
+    expect(problems).toEqual([]);
+  }, 20_000);
+
   it("shows a stall with its reason", async () => {
     cue = new Cue({ stallWarnAfter: "300ms" });
     cue.on("stall", () => {});

@@ -47,7 +47,10 @@ describe("what a snapshot holds", () => {
     const s = await getJson(`${dashboard.url}snapshot.json`);
     expect(s.at).toBe(1_000_250);
     expect(s.started).toBe(true);
-    expect(s.services).toEqual([{ name: "llm", active: 0, concurrent: 2, queued: 3, rates: [{ label: "3/s", limit: 3, used: 3, intervalMs: 1000 }], pausedUntil: null, nextStartAt: 1_001_000 }]);
+    expect(s.services).toEqual([{
+      name: "llm", active: 0, concurrent: 2, queued: 3, pausedUntil: null, nextStartAt: 1_001_000, keyCount: 0, keys: [],
+      rates: [{ label: "3/s", limit: 3, used: 3, intervalMs: 1000, measure: null, nextFreeAt: 1_001_000 }],
+    }]);
     const byReason = Object.fromEntries(s.reasons.map((r) => [r.reason, r]));
     expect(byReason.rate_limited?.count).toBe(3);
     expect(byReason.not_ready?.count).toBe(1);
@@ -55,6 +58,29 @@ describe("what a snapshot holds", () => {
     expect(byReason.rate_limited?.text).toMatch(/rate window/);
     expect(JSON.stringify(s)).not.toContain("sk-123"); // params are hidden by default
     expect(s.totals).toMatchObject({ submitted: 7, completed: 3 });
+  });
+
+  it("shows weighted windows in their measure, and per-key limits with keys hidden unless showParams", async () => {
+    for (const showParams of [false, true]) {
+      const clock = new VirtualClock();
+      const cue = track(new Cue({ clock }));
+      cue.service("openai", { rate: ["5/min", "1000 tokens/min"], concurrent: 1, per: (work) => (work.params as { apiKey: string }).apiKey });
+      cue.task("complete", { uses: "openai", cost: () => ({ tokens: 300 }) }, async (work) => sleep(cue.clock, 100, work.signal));
+      const dashboard = track(await serveDashboard(cue, { showParams }));
+      cue.start();
+      for (let i = 0; i < 4; i++) await cue.submit("complete", { apiKey: "sk-alpha" });
+      await cue.submit("complete", { apiKey: "sk-beta" });
+      await clock.advance(1000); // alpha: 3 × 300 tokens used, the 4th does not fit; beta: 1 done
+      const svc = dashboard.snapshot().services[0]!;
+      expect(svc.keyCount).toBe(2);
+      const alpha = svc.keys.find((k) => k.rates[1]!.used === 900)!;
+      expect(alpha.key).toBe(showParams ? "sk-alpha" : "#" + (await import("node:crypto")).createHash("sha256").update("sk-alpha").digest("hex").slice(0, 6));
+      // A start of weight 0 still fits the token window (nextFreeAt is for that); the 4th work's 300 tokens do not.
+      expect(alpha.rates[1]).toMatchObject({ label: "1000 tokens/min", measure: "tokens", limit: 1000, used: 900, nextFreeAt: null });
+      expect(alpha.rates[0]).toMatchObject({ label: "5/min", measure: null, used: 3 });
+      expect(dashboard.snapshot().reasons).toEqual([expect.objectContaining({ reason: "rate_limited", count: 1 })]);
+      expect(JSON.stringify(dashboard.snapshot()).includes("sk-alpha")).toBe(showParams);
+    }
   });
 
   it("shows params only with showParams, as JSON of at most 200 characters", async () => {

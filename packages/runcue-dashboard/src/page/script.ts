@@ -99,20 +99,33 @@ export const SCRIPT = String.raw`
         v.concurrent === null ? h("span", { class: "note" }, "no concurrency cap") : bar(v.active, v.concurrent, v.active >= v.concurrent ? "full" : ""),
         h("span", { class: "val", testid: id + "-active" }, v.concurrent === null ? String(v.active) : v.active + "/" + v.concurrent),
         h("span", { class: "note" }, v.concurrent === null ? "" : v.active >= v.concurrent ? "all slots taken" : (v.concurrent - v.active) + " free"))];
-      v.rates.forEach((r, i) => {
-        const note = h("span", { class: "note", testid: id + "-rate-" + i + "-note" });
-        const full = r.used >= r.limit;
-        if (full && v.nextStartAt !== null) countdown(note, v.nextStartAt, "full · next start in ", false, "full · next start due");
-        else note.textContent = "headroom " + int(r.limit - r.used) + (full ? " · full" : "");
-        rows.push(h("div", { class: "row" }, h("span", { class: "label", title: "rate window " + r.label }, r.label), bar(r.used, r.limit, full ? "full" : ""), h("span", { class: "val", testid: id + "-rate-" + i }, r.used + "/" + r.limit), note));
-      });
+      v.rates.forEach((r, i) => rows.push(rateRow(r, id + "-rate-" + i)));
       if (v.pausedUntil !== null) {
         const p = h("div", { class: "paused", testid: id + "-paused" });
         countdown(p, v.pausedUntil, "paused by a RateLimited pushback: resumes in ", false, "paused by a RateLimited pushback: resuming");
         rows.push(p);
       }
+      if (v.keyCount > 0) {
+        rows.push(h("div", { class: "keys-head", testid: id + "-keys" }, "per key: " + plural(v.keyCount, "key", "keys") + " holding state" + (v.keyCount > v.keys.length ? ", the busiest " + v.keys.length + " shown" : "")));
+        for (const k of v.keys) {
+          rows.push(h("div", { class: "row key", testid: id + "-key-" + k.key }, h("span", { class: "label mono", title: k.key }, k.key),
+            bar(k.active, v.concurrent || k.active || 1, v.concurrent !== null && k.active >= v.concurrent ? "full" : ""),
+            h("span", { class: "val" }, v.concurrent === null ? String(k.active) : k.active + "/" + v.concurrent),
+            h("span", { class: "note" }, k.rates.map((r) => r.label + " " + int(r.used) + "/" + int(r.limit)).join(" · ") + (k.pausedUntil !== null ? " · paused" : ""))));
+        }
+      }
       return h("div", { class: "svc", testid: id }, h("div", { class: "svc-head" }, h("span", {}, v.name), h("span", { class: "q", testid: id + "-queued" }, int(v.queued) + " queued")), rows);
     }));
+  }
+
+  /** A rate window: use against limit, and the headroom or when the next start fits. */
+  function rateRow(r, testid) {
+    const unit = r.measure ? " " + r.measure : "";
+    const full = r.used >= r.limit;
+    const note = h("span", { class: "note", testid: testid + "-note" });
+    if (r.nextFreeAt !== null) countdown(note, r.nextFreeAt, (full ? "full" : "too full for the next") + " · next start in ", false, "next start due");
+    else note.textContent = "headroom " + int(Math.max(0, r.limit - r.used)) + unit + (full ? " · full" : "");
+    return h("div", { class: "row" }, h("span", { class: "label", title: "rate window " + r.label }, r.label), bar(r.used, r.limit, full ? "full" : ""), h("span", { class: "val", testid }, int(r.used) + "/" + int(r.limit)), note);
   }
 
   function renderReasons(s) {

@@ -39,6 +39,8 @@ section h2 small { font-weight: 400; color: var(--muted); margin-left: 6px; }
 .bar .fill { display: block; height: 100%; background: var(--accent); transition: width .25s; }
 .bar .fill.full { background: var(--warn); }
 .bar .fill.reason { background: #8e9aaf; }
+.keys-head { margin-top: 8px; color: var(--muted); font-size: 12px; }
+.row.key { margin-top: 3px; font-size: 12px; }
 .paused { margin-top: 6px; color: #8a5600; font-weight: 600; }
 .reason { border-top: 1px solid var(--line); padding: 8px 0; }
 .reason:first-of-type { border-top: 0; padding-top: 0; }
