@@ -261,3 +261,23 @@ describe("RateLimited.fromResponse", () => {
     expect([fallback.retryAfter, fallback.service, fallback.message]).toEqual([5000, "api", "Rate limited by HTTP 429 (retry after 5000ms)"]);
   });
 });
+
+describe("per-key lanes come and go", () => {
+  it("a work whose key's queue was dropped while it ran (or was checked) comes back to a live queue on retry", async () => {
+    const { cue, clock } = virtualCue();
+    cue.service("api", { concurrent: 1, per: (w) => (w.params as { key: string }).key });
+    let calls = 0;
+    cue.task("t", { uses: "api", retry: { attempts: 3, delay: 5 } }, async () => {
+      await sleep(clock, 10);
+      if (++calls < 3) throw new Error("flaky");
+      return "ok";
+    });
+    cue.isStale(async () => { await sleep(clock, 1); return true; }); // async checks: a dispatch check runs after each retry
+    cue.start();
+    const id = await cue.submit("t", { key: "solo" });
+    await cue.submit("t", { key: "other" }); // keeps the dispatcher busy with another key meanwhile
+    await clock.runUntilIdle(() => cue.wait(id));
+    expect((await cue.get(id))?.state).toBe("completed");
+    expect(calls).toBeGreaterThanOrEqual(3);
+  });
+});

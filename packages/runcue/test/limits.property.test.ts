@@ -12,7 +12,8 @@ interface Spec {
   burst: number | undefined;
   concurrent: number | undefined;
   keys: number;
-  works: { key: number; est: number; real: number; reportSync: boolean; ms: number }[];
+  works: { key: number; est: number; real: number; reportSync: boolean; ms: number; flaky: boolean }[];
+  asyncChecks: boolean;
   update: { at: number; count: number; tokens: number } | undefined;
 }
 
@@ -29,7 +30,9 @@ const spec: fc.Arbitrary<Spec> = fc.record({
     real: fc.integer({ min: 0, max: 50 }),
     reportSync: fc.boolean(),
     ms: fc.constantFrom(0, 1, 30.5, 120),
+    flaky: fc.boolean(),
   }), { minLength: 1, maxLength: 25 }),
+  asyncChecks: fc.boolean(),
   update: fc.option(fc.record({ at: fc.integer({ min: 1, max: 500 }), count: fc.integer({ min: 1, max: 6 }), tokens: fc.integer({ min: 50, max: 400 }) }), { nil: undefined }),
 });
 
@@ -62,7 +65,10 @@ describe("limits under random costs, bursts, keys and updates", () => {
       const weights = new Map<string, [number, number][]>();
       const running = new Map<string, number>();
       let overConcurrent = false;
-      cue.task("t", { uses: "api", cost: (w: Work<{ est: number }>) => ({ tokens: w.params.est }) }, async (w: Work<{ key: number; est: number; real: number; reportSync: boolean; ms: number }>) => {
+      // Flaky works fail their first attempt and retry (their key's queue may be dropped meanwhile);
+      // async staleness checks make every retry take a dispatch check.
+      if (s.asyncChecks) cue.isStale(async () => { await sleep(clock, 0.5); return true; });
+      cue.task("t", { uses: "api", retry: { attempts: 2, delay: 3 }, cost: (w: Work<{ est: number }>) => ({ tokens: w.params.est }) }, async (w: Work<{ key: number; est: number; real: number; reportSync: boolean; ms: number; flaky: boolean }>) => {
         const key = s.keys > 1 ? `k${w.params.key % s.keys}` : "all";
         const now = clock.now();
         (starts.get(key) ?? starts.set(key, []).get(key)!).push(now);
@@ -84,6 +90,7 @@ describe("limits under random costs, bursts, keys and updates", () => {
           entry[1] = real;
         }
         running.set(key, (running.get(key) ?? 1) - 1);
+        if (w.params.flaky && w.attempt === 1) throw new Error("flaky");
       });
       cue.start();
       for (const w of s.works) await cue.submit("t", w);

@@ -78,6 +78,21 @@ export class Catalog {
     return lane;
   }
 
+  /**
+   * The live lane for a work about to queue: a work that left its key's lane (to run, to be
+   * checked, to wait out a retry) may find that lane dropped meanwhile; it then queues in the
+   * key's current lane, or brings its own back. Limiter state is keyed by the key strings, so
+   * slots and reservations it holds stay valid.
+   */
+  liveLane(lane: Lane<WorkRecord>): Lane<WorkRecord> {
+    if (!lane.keyed) return lane;
+    const current = this.lanes.get(lane.key);
+    if (current !== undefined) return current;
+    this.lanes.set(lane.key, lane);
+    this.#laneAdded(lane);
+    return lane;
+  }
+
   /** A keyed lane ran empty: forget it (a new work of its keys makes it again). */
   dropLane(lane: Lane<WorkRecord>): void {
     if (lane.keyed && lane.size === 0 && this.lanes.get(lane.key) === lane) this.lanes.delete(lane.key);

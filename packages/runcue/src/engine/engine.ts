@@ -270,6 +270,7 @@ export class Engine {
       }
       work.priority = Number.isNaN(p) ? 0.5 : Math.min(1, Math.max(0, p));
     }
+    work.lane = this.catalog.liveLane(work.lane);
     work.lane.push(work);
   }
 
@@ -430,4 +431,3 @@ export class Engine {
     return awaitWith<undefined>(signal, (resolve) => this.waiters.onIdle(() => resolve(undefined)));
   }
 }
-
