@@ -37,8 +37,10 @@ export class Metrics {
     const queued = meter.createObservableGauge("runcue.service.queued", { description: "Works queued for the service (waiting for a slot or a rate start).", unit: "{work}", valueType: ValueType.INT });
     const rateUsed = meter.createObservableGauge("runcue.service.rate.used", { description: "Starts in the rate window ending now.", unit: "{start}", valueType: ValueType.INT });
     const rateLimit = meter.createObservableGauge("runcue.service.rate.limit", { description: "Starts the rate window allows.", unit: "{start}", valueType: ValueType.INT });
+    const nextFree = meter.createObservableGauge("runcue.service.rate.next_free", { description: "Time until the rate window has room for the next start (0 when it has room now).", unit: "s" });
+    const keys = meter.createObservableGauge("runcue.service.keys", { description: "Keys of a service with per that hold state (running, paused or in a window); 0 without per.", unit: "{key}", valueType: ValueType.INT });
     const paused = meter.createObservableGauge("runcue.service.paused", { description: "1 while a RateLimited pushback pauses the service, else 0.", unit: "1", valueType: ValueType.INT });
-    this.#observables = [works, waiting, active, limit, queued, rateUsed, rateLimit, paused];
+    this.#observables = [works, waiting, active, limit, queued, rateUsed, rateLimit, nextFree, keys, paused];
     this.#collect = (result) => {
       const s = cue.summary({ examples: 0 });
       const st = cue.status();
@@ -51,10 +53,12 @@ export class Metrics {
         if (Number.isFinite(svc.concurrent)) result.observe(limit, svc.concurrent, labels);
         result.observe(queued, svc.queued, labels);
         result.observe(paused, svc.pausedUntil > s.at ? 1 : 0, labels);
+        result.observe(keys, svc.keys?.length ?? 0, labels);
         for (const rate of svc.rates) {
           const windowLabels = { ...labels, [ATTR.window]: rate.label };
           result.observe(rateUsed, rate.used, windowLabels);
           result.observe(rateLimit, rate.limit, windowLabels);
+          if (Number.isFinite(rate.nextFreeAt)) result.observe(nextFree, Math.max(0, rate.nextFreeAt - s.at) / 1000, windowLabels);
         }
       }
     };

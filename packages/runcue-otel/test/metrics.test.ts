@@ -78,11 +78,17 @@ describe("gauges read the cue when the SDK collects", () => {
     instrument(cue, { meterProvider: o.meterProvider, tracerProvider: o.tracerProvider });
     cue.service("llm", { concurrent: 3, rate: ["5/s", "100/h"] });
     cue.service("disk", {});
+    cue.service("fax", { rate: "1/min" });
+    cue.service("openai", { rate: "10/min", per: (work) => (work.params as { apiKey: string }).apiKey });
     cue.task("call", { uses: "llm" }, async (work) => sleep(cue.clock, 10_000, work.signal));
+    cue.task("send", { uses: "fax" }, () => "sent");
+    cue.task("complete", { uses: "openai" }, () => "ok");
     cue.task("wait-input", { ready: () => false }, () => "never");
     cue.start();
     for (let i = 0; i < 8; i++) await cue.submit("call");
     for (let i = 0; i < 4; i++) await cue.submit("wait-input");
+    for (let i = 0; i < 2; i++) await cue.submit("send");
+    for (const apiKey of ["a", "b", "c"]) await cue.submit("complete", { apiKey });
     await cue.submit("call", {}, { delay: "1m" });
     await clock.advance(1500);
 
@@ -108,6 +114,10 @@ describe("gauges read the cue when the SDK collects", () => {
     expect(valueOf(m, "runcue.service.rate.limit", { "runcue.service": "llm", "runcue.rate.window": "100/h" })).toBe(100);
     expect(valueOf(m, "runcue.service.rate.limit", { "runcue.service": "llm", "runcue.rate.window": "5/s" })).toBe(5);
     expect(valueOf(m, "runcue.service.paused", { "runcue.service": "llm" })).toBe(0);
+    expect(valueOf(m, "runcue.service.rate.next_free", { "runcue.service": "fax", "runcue.rate.window": "1/min" })).toBe(58.5);
+    expect(valueOf(m, "runcue.service.rate.next_free", { "runcue.service": "llm", "runcue.rate.window": "5/s" })).toBe(0);
+    expect(valueOf(m, "runcue.service.keys", { "runcue.service": "openai" })).toBe(3);
+    expect(valueOf(m, "runcue.service.keys", { "runcue.service": "llm" })).toBe(0);
 
     // Later, the gauges move with the cue: nothing is cached between collections.
     await clock.advance(10_000);

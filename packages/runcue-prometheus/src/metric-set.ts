@@ -14,7 +14,8 @@ const STATES = ["queued", "checking", "blocked", "delayed", "running"] as const;
 export const METRIC_NAMES = [
   "works_submitted_total", "works_started_total", "works_finished_total", "work_retries_total", "service_pauses_total",
   "work_duration_seconds", "work_wait_seconds", "started", "works", "pending_works", "service_active",
-  "service_concurrency_limit", "service_queued", "service_rate_used", "service_rate_limit", "service_paused_seconds",
+  "service_concurrency_limit", "service_queued", "service_rate_used", "service_rate_limit", "service_rate_next_free_seconds",
+  "service_paused_seconds", "service_keys",
 ] as const;
 
 /** One cue whose figures go into a metric set, with its constant labels. */
@@ -106,6 +107,14 @@ export class MetricSet {
     });
     gauge("service_rate_limit", "Starts the rate window allows, by service and window; headroom is limit - used.", ["service", "window"], (set, _a, s) => {
       for (const svc of s.services) for (const r of svc.rates) set({ service: svc.name, window: r.label }, r.limit);
+    });
+    gauge("service_rate_next_free_seconds", "Seconds until the rate window has room for the next start (0 when it has room now; no series when no time is known).", ["service", "window"], (set, _a, s) => {
+      for (const svc of s.services) {
+        for (const r of svc.rates) if (Number.isFinite(r.nextFreeAt)) set({ service: svc.name, window: r.label }, Math.max(0, r.nextFreeAt - s.at) / 1000);
+      }
+    });
+    gauge("service_keys", "Keys of a service with per that hold state (running, paused or in a window); 0 without per.", ["service"], (set, _a, s) => {
+      for (const svc of s.services) set({ service: svc.name }, svc.keys?.length ?? 0);
     });
     gauge("service_paused_seconds", "Seconds left of a RateLimited pushback pause of the service (0 when not paused).", ["service"], (set, _a, s) => {
       for (const svc of s.services) set({ service: svc.name }, Math.max(0, svc.pausedUntil - s.at) / 1000);

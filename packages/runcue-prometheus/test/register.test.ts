@@ -148,7 +148,11 @@ describe("gauges read the cue at scrape time", () => {
     register(cue, { registry });
     cue.service("llm", { concurrent: 3, rate: ["5/s", "100/h"] });
     cue.service("disk", {});
+    cue.service("fax", { rate: "1/min" });
+    cue.service("openai", { rate: "10/min", per: (work) => (work.params as { apiKey: string }).apiKey });
     cue.task("call", { uses: "llm" }, async (work) => sleep(cue.clock, 10_000, work.signal));
+    cue.task("send", { uses: "fax" }, () => "sent");
+    cue.task("complete", { uses: "openai" }, () => "ok");
     cue.task("wait-input", { ready: () => false }, () => "never");
     cue.task("push", { uses: "disk" }, () => {
       throw new RateLimited({ retryAfter: "90s" });
@@ -156,6 +160,8 @@ describe("gauges read the cue at scrape time", () => {
     cue.start();
     for (let i = 0; i < 8; i++) await cue.submit("call");
     for (let i = 0; i < 4; i++) await cue.submit("wait-input");
+    for (let i = 0; i < 2; i++) await cue.submit("send");
+    for (const apiKey of ["a", "b", "c"]) await cue.submit("complete", { apiKey });
     await cue.submit("push");
     await clock.advance(1500);
 
@@ -178,6 +184,10 @@ describe("gauges read the cue at scrape time", () => {
     expect(sampleValue(f, "runcue_service_rate_limit", { service: "llm", window: "5/s" })).toBe(5);
     expect(sampleValue(f, "runcue_service_paused_seconds", { service: "disk" })).toBe(88.5);
     expect(sampleValue(f, "runcue_service_paused_seconds", { service: "llm" })).toBe(0);
+    expect(sampleValue(f, "runcue_service_rate_next_free_seconds", { service: "fax", window: "1/min" })).toBe(58.5);
+    expect(sampleValue(f, "runcue_service_rate_next_free_seconds", { service: "llm", window: "5/s" })).toBe(0);
+    expect(sampleValue(f, "runcue_service_keys", { service: "openai" })).toBe(3);
+    expect(sampleValue(f, "runcue_service_keys", { service: "llm" })).toBe(0);
 
     await clock.advance(10_000);
     const later = parseExposition(await registry.metrics());
