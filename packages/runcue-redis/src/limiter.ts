@@ -1,0 +1,295 @@
+import { MemoryLimiter, type Costs, type KeyStatus, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext, type WindowStatus } from "runcue";
+import type { Link } from "./link.js";
+import { Scope } from "./scope.js";
+import { ACQUIRE, COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+
+/** What a limiter is asked to admit (the core's `LimitRequest`). */
+interface LimitRequest {
+  readonly cost: Costs | undefined;
+  readonly reported?: Costs | undefined;
+}
+
+/** One window as the scripts see it. */
+interface WindowSpec {
+  measure: string | undefined;
+  limit: number;
+  intervalMs: number;
+  label: string;
+}
+
+/** Tuning of a limiter, from the store's options. */
+export interface LimiterTuning {
+  /** How soon to ask again when slots are held by other processes (no finish here will wake us). */
+  pollMs: number;
+  /** How soon to ask again while Redis is unreachable. */
+  retryMs: number;
+}
+
+const COUNT = "#";
+
+/**
+ * A {@link Limiter} whose state lives in Redis, shared by every cue that uses the same
+ * namespace. `tryAcquire` is one script call (a promise); the other methods answer from the
+ * local {@link Scope} cache and send their Redis work through the link's outbox.
+ *
+ * Validation, `per` keys, measures and burst windows come from the core's own `MemoryLimiter`,
+ * built beside it with the same options, so both stores accept and derive exactly the same limits.
+ */
+export class RedisLimiter implements Limiter {
+  readonly name: string;
+  readonly #link: Link;
+  readonly #context: StoreContext;
+  readonly #tuning: LimiterTuning;
+  readonly #shape: MemoryLimiter;
+  readonly #service: string;
+  #concurrent = Infinity;
+  #windows: WindowSpec[] = [];
+  #burst: number | undefined;
+  readonly #base: Scope;
+  readonly #keys = new Map<string, Scope>();
+
+  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning) {
+    this.name = name;
+    this.#link = link;
+    this.#context = context;
+    this.#tuning = tuning;
+    this.#shape = new MemoryLimiter(name, options, context.rateGuardMs);
+    this.#service = `${link.ns}:s:${encodeURIComponent(name)}`;
+    this.#base = new Scope(this.#service);
+    this.#reshape();
+  }
+
+  /** Reads the limits (windows, burst windows, cap) as the core derived them. */
+  #reshape(): void {
+    const status = this.#shape.status(0);
+    this.#concurrent = status.concurrent;
+    this.#burst = status.burst;
+    this.#windows = status.rates.map((r) => ({ measure: r.measure ?? undefined, limit: r.limit, intervalMs: r.intervalMs, label: r.label }));
+  }
+
+  get timed(): boolean {
+    return this.#windows.length > 0;
+  }
+
+  get keyed(): boolean {
+    return this.#shape.keyed;
+  }
+
+  keyOf(work: object): string | undefined {
+    return this.#shape.keyOf(work);
+  }
+
+  #scope(key: string | undefined): Scope {
+    if (key === undefined) return this.#base;
+    let scope = this.#keys.get(key);
+    if (scope === undefined) {
+      scope = new Scope(`${this.#service}:k:${encodeURIComponent(key)}`);
+      this.#keys.set(key, scope);
+    }
+    return scope;
+  }
+
+  /** The measures the windows count, and what the request weighs in each (`#=1,tokens=1200`). */
+  #costs(request: LimitRequest | undefined, recorded: boolean): string {
+    const parts: string[] = [];
+    const seen = new Set<string>();
+    for (const w of this.#windows) {
+      const m = w.measure ?? COUNT;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      const source = recorded && request?.reported !== undefined && m in request.reported ? request.reported : request?.cost;
+      parts.push(`${m}=${m === COUNT ? 1 : source?.[m] ?? 0}`);
+    }
+    return parts.join(",");
+  }
+
+  tryAcquire(now: number, key: string | undefined, request: LimitRequest): Promise<true | number> {
+    const scope = this.#scope(key);
+    const link = this.#link;
+    const lease = link.nextLease();
+    const cost = Object.entries(request.cost ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
+    const args = [link.time(now), link.clientId, lease, String(link.leaseMs), String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length)];
+    // A start keeps its slot `rateGuardMs` longer than the interval (the core's guard on the system clock).
+    for (const w of this.#windows) args.push(w.measure ?? COUNT, String(w.limit), String(w.intervalMs + this.#context.rateGuardMs));
+    const keys = [scope.prefix, link.ns, this.#base.prefix];
+    return link.call(ACQUIRE, keys, args).then(
+      (reply) => this.#answer(scope, lease, request, now, reply as string[]),
+      (error: unknown) => this.#unavailable(scope, now, error),
+    );
+  }
+
+  #answer(scope: Scope, lease: string, request: LimitRequest, asked: number, reply: (string | number)[]): true | number {
+    const [granted, reason, retryAt, serverNow, held, ...used] = reply;
+    const now = this.#link.serverTime ? this.#context.clock.now() : asked;
+    // Server times become this process's times as durations from the reply (no clock compare).
+    const local = (t: number): number => now + (t - Number(serverNow));
+    scope.held = Number(held);
+    scope.used = used.map(Number);
+    if (Number(granted) === 1) {
+      scope.reserved.push(lease);
+      scope.reservedFor.set(request, lease);
+      scope.block = undefined;
+      return true;
+    }
+    const who = scope === this.#base ? `Service '${this.name}'` : `Service '${this.name}' key ${JSON.stringify(decodeURIComponent(scope.prefix.slice(this.#service.length + 3)))}`;
+    const retry = Number(retryAt);
+    const remote = scope.held > scope.local;
+    const poll = Math.max(now, asked) + this.#tuning.pollMs;
+    switch (reason) {
+      case "paused": {
+        const until = Math.max(local(retry), asked + 1e-3);
+        scope.pausedUntil = Math.max(scope.pausedUntil, until);
+        scope.block = { reason: "rate_limited", paused: true, details: `${who} paused by RateLimited pushback for ${Math.ceil(until - now)}ms more (shared through Redis)`, until };
+        return until;
+      }
+      case "full":
+        scope.block = { reason: "service_full", details: `${who} at capacity (${scope.held}/${this.#concurrent} across processes, ${scope.local} here)` };
+        // Only a finish frees a slot: one here runs a dispatch pass; one elsewhere we must ask about.
+        return remote ? poll : Infinity;
+      case "reserved":
+        scope.block = { reason: "rate_limited", details: `${who} rate window full of reserved starts (across processes); waiting for them to start` };
+        return remote ? poll : Infinity;
+      default: {
+        const until = Math.max(local(retry), asked + 1e-3);
+        const what = reason === "observed" ? "the server reported nothing left" : `a rate window is full (${this.#usage(scope)})`;
+        scope.block = { reason: "rate_limited", details: `${who}: ${what}; next start in ${Math.ceil(until - now)}ms`, until };
+        return until;
+      }
+    }
+  }
+
+  /** Fail closed: no grant while Redis is away; ask again a little later. */
+  #unavailable(scope: Scope, asked: number, error: unknown): number {
+    const now = Math.max(asked, this.#context.clock.now());
+    const until = now + this.#tuning.retryMs;
+    const why = error instanceof Error ? error.message : String(error);
+    const fatal = this.#link.fatal !== undefined;
+    scope.block = { reason: "rate_limited", details: `Service '${this.name}': store_unavailable: ${fatal ? "" : "Redis unreachable, nothing starts until it answers: "}${why}`, until };
+    return until;
+  }
+
+  #usage(scope: Scope): string {
+    return this.#windows.map((w, i) => `${w.label} ${Math.round((scope.used[i] ?? 0) * 1000) / 1000}/${w.limit}`).join(", ");
+  }
+
+  commit(at: number, key: string | undefined, request: LimitRequest): void {
+    const scope = this.#scope(key);
+    const lease = scope.takeReserved(request);
+    if (lease === undefined) return;
+    scope.committed.push(lease);
+    scope.leaseOf.set(request, lease);
+    const ttl = Math.max(...this.#windows.map((w) => w.intervalMs), 0) + this.#context.rateGuardMs + 1000;
+    this.#link.send(COMMIT, [scope.prefix], [this.#link.time(at), lease, this.#costs(request, true), String(Math.ceil(ttl))]);
+  }
+
+  cancel(key: string | undefined, request: LimitRequest): void {
+    const scope = this.#scope(key);
+    const lease = scope.takeReserved(request);
+    if (lease === undefined) return;
+    this.#free(scope, lease, request, true);
+    this.#forget(key, scope);
+  }
+
+  release(key: string | undefined): void {
+    const scope = this.#scope(key);
+    const lease = scope.committed.shift();
+    if (lease === undefined) return;
+    this.#free(scope, lease, undefined, false);
+    this.#forget(key, scope);
+  }
+
+  #free(scope: Scope, lease: string, request: LimitRequest | undefined, reserved: boolean): void {
+    scope.held = Math.max(0, scope.held - 1);
+    if (reserved) {
+      this.#windows.forEach((w, i) => {
+        const weight = w.measure === undefined ? 1 : request?.cost?.[w.measure] ?? 0;
+        scope.used[i] = Math.max(0, (scope.used[i] ?? 0) - weight);
+      });
+    }
+    if (scope.block?.reason === "service_full") scope.block = undefined;
+    this.#link.send(FREE, [scope.prefix, this.#link.ns], [this.#link.clientId, lease]);
+  }
+
+  /** Lets go of an idle key's cache, so memory follows the active keys. */
+  #forget(key: string | undefined, scope: Scope): void {
+    if (key !== undefined && scope.idle(this.#context.clock.now())) this.#keys.delete(key);
+  }
+
+  report(key: string | undefined, request: LimitRequest, actual: Costs): void {
+    const scope = this.#scope(key);
+    const lease = scope.leaseOf.get(request);
+    if (lease === undefined) return;
+    const list = (costs: Costs | undefined): string => Object.entries(costs ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
+    this.#link.send(REPORT, [scope.prefix], [lease, list(actual), list(request.cost)]);
+  }
+
+  measures(): Set<string> {
+    return this.#shape.measures();
+  }
+
+  maxCost(measure: string): number | undefined {
+    return this.#shape.maxCost(measure);
+  }
+
+  pause(until: number, key?: string): void {
+    const scope = this.#scope(key);
+    if (until <= scope.pausedUntil) return;
+    scope.pausedUntil = until;
+    const now = this.#context.clock.now();
+    this.#link.send(PAUSE, [scope.prefix], [this.#link.time(now), String(Math.max(0, until - now))]);
+  }
+
+  pausedUntil(now: number, key?: string): number {
+    const own = key === undefined ? this.#base.pausedUntil : this.#keys.get(key)?.pausedUntil ?? 0;
+    const until = Math.max(own, this.#base.pausedUntil);
+    return now < until ? until : 0;
+  }
+
+  update(options: ServiceOptions, now: number): void {
+    this.#shape.update(options, now); // validates (and refuses a new `per`) as the core does
+    this.#reshape();
+  }
+
+  observe(options: ObserveOptions, now: number): void {
+    const scope = this.#scope(options.key);
+    const args = [this.#link.time(now), options.measure ?? COUNT, String(options.remaining), String(Math.max(0, options.resetAt - now))];
+    this.#link.send(OBSERVE, [scope.prefix], args);
+  }
+
+  block(now: number, key?: string): LimitBlock | undefined {
+    const paused = this.pausedUntil(now, key);
+    const scope = key === undefined ? this.#base : this.#keys.get(key) ?? this.#base;
+    if (paused > 0) return { reason: "rate_limited", paused: true, details: `Service '${this.name}' paused by RateLimited pushback for ${Math.ceil(paused - now)}ms more`, until: paused };
+    const block = scope.block;
+    if (block === undefined || (block.until !== undefined && block.until <= now)) return undefined;
+    return block;
+  }
+
+  status(now: number): ServiceStatus {
+    const base = this.#scopeStatus(this.#base, now);
+    const status: ServiceStatus = {
+      name: this.name,
+      active: base.active,
+      concurrent: this.#concurrent,
+      rates: base.rates,
+      pausedUntil: base.pausedUntil,
+      ...(this.#burst === undefined ? {} : { burst: this.#burst }),
+    };
+    if (this.keyed) {
+      status.keys = [...this.#keys].map(([key, s]) => ({ key, ...this.#scopeStatus(s, now) }));
+      status.active = status.keys.reduce((n, k) => n + k.active, 0);
+    }
+    return status;
+  }
+
+  /** A scope's status: shared use as of the last reply (other processes' starts included). */
+  #scopeStatus(scope: Scope, now: number): Omit<KeyStatus, "key"> {
+    const rates: WindowStatus[] = this.#windows.map((w, i) => {
+      const used = Math.round((scope.used[i] ?? 0) * 1000) / 1000;
+      const fits = used + (w.measure === undefined ? 1 : 0) <= w.limit;
+      const until = scope.block?.until;
+      return { limit: w.limit, intervalMs: w.intervalMs, used, label: w.label, measure: w.measure ?? null, nextFreeAt: fits ? now : until !== undefined && until > now ? until : Infinity };
+    });
+    return { active: scope.held, rates, pausedUntil: scope.pausedUntil > now ? scope.pausedUntil : 0 };
+  }
+}

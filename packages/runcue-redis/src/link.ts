@@ -1,0 +1,244 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createClient } from "redis";
+import { ACQUIRE, COMMIT, FREE, HEARTBEAT, LEAVE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+
+/** What the store needs from a node-redis client (v5 or v6). */
+export interface RedisScriptClient {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  info(section?: string): Promise<unknown>;
+  scriptLoad(script: string): Promise<unknown>;
+}
+
+/** The store's own client (with `url`): what it needs to open and close it. */
+interface OwnClient {
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+}
+
+/** One script call waiting in the outbox. */
+interface Op {
+  readonly script: string;
+  readonly keys: string[];
+  readonly args: string[];
+}
+
+/** The connection of a store: its own client or the user's, scripts, outbox, heartbeat. */
+export interface LinkOptions {
+  url: string | undefined;
+  client: RedisScriptClient | undefined;
+  namespace: string;
+  leaseMs: number;
+  serverTime: boolean;
+  onError: (error: Error) => void;
+}
+
+const shas = new Map<string, string>();
+function sha1(script: string): string {
+  let sha = shas.get(script);
+  if (sha === undefined) {
+    sha = createHash("sha1").update(script).digest("hex");
+    shas.set(script, sha);
+  }
+  return sha;
+}
+
+/** Redis 6.2 brought the commands and script behaviour the store relies on. */
+const MIN_VERSION = [6, 2];
+
+/**
+ * The connection a store shares among its limiters. Script calls of the synchronous contract
+ * methods (commit, release, pause...) go to an ordered outbox, sent once per tick and always
+ * before the next acquire; while Redis is away they stay there, in order, and go out on
+ * reconnect (every script is idempotent, so one sent twice after a lost reply does no harm).
+ */
+export class Link {
+  readonly ns: string;
+  readonly clientId = randomBytes(8).toString("hex");
+  readonly #options: LinkOptions;
+  readonly #client: RedisScriptClient;
+  readonly #own: OwnClient | undefined;
+  readonly #outbox: Op[] = [];
+  #scheduled = false;
+  #retry: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #seq = 0;
+  #ready: Promise<void>;
+  /** Why the store cannot be used at all (refused at connect), or undefined. */
+  fatal: Error | undefined;
+  /** The last connection error while Redis is away, or undefined while it answers. */
+  down: Error | undefined;
+  #closed = false;
+
+  constructor(options: LinkOptions) {
+    this.#options = options;
+    this.ns = `{runcue:${options.namespace}}`;
+    if (options.client !== undefined) {
+      this.#client = options.client;
+      this.#own = undefined;
+    } else {
+      const own = createClient({
+        url: options.url ?? "redis://127.0.0.1:6379",
+        // Fail closed at once: a command queued while offline could run minutes later.
+        disableOfflineQueue: true,
+        socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
+      });
+      own.on("error", (error: Error) => {
+        this.down = error;
+      });
+      own.on("ready", () => {
+        this.down = undefined;
+      });
+      this.#own = own;
+      this.#client = own as unknown as RedisScriptClient;
+    }
+    this.#ready = this.#connect();
+    this.#ready.catch(() => undefined); // reported through ready() and the blocks
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#own !== undefined) await this.#own.connect();
+    const server = String(await this.#client.info("server"));
+    const version = /redis_version:(\d+)\.(\d+)/.exec(server);
+    const [major, minor] = [Number(version?.[1] ?? 0), Number(version?.[2] ?? 0)];
+    if (major < (MIN_VERSION[0] as number) || (major === MIN_VERSION[0] && minor < (MIN_VERSION[1] as number))) {
+      throw this.#refuse(`Redis ${major}.${minor} is too old (runcue-redis needs 6.2 or newer)`);
+    }
+    const memory = String(await this.#client.info("memory"));
+    const policy = /maxmemory_policy:(\S+)/.exec(memory)?.[1];
+    if (policy !== undefined && policy !== "noeviction") {
+      throw this.#refuse(`Redis maxmemory-policy is ${policy} (runcue-redis needs noeviction: an evicted rate window would let starts overshoot)`);
+    }
+    await this.#load();
+    if (this.#options.serverTime) {
+      await this.#beat();
+      this.#heartbeat = setInterval(() => void this.#beat().catch(() => undefined), Math.max(50, this.#options.leaseMs / 3));
+      this.#heartbeat.unref();
+    }
+  }
+
+  /**
+   * Loads every script, so that calls sent together never fall back to EVAL one by one (a
+   * fallback would run after the calls behind it, out of order).
+   */
+  async #load(): Promise<void> {
+    await Promise.all([ACQUIRE, COMMIT, FREE, REPORT, PAUSE, OBSERVE, HEARTBEAT, LEAVE].map((script) => this.#client.scriptLoad(script)));
+  }
+
+  #refuse(message: string): Error {
+    this.fatal = new Error(`runcue-redis: ${message}`);
+    return this.fatal;
+  }
+
+  /** Resolves once connected and checked; rejects when the server was refused. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** A new lease id, unique across processes (`client:seq`). */
+  nextLease(): string {
+    return `${this.clientId}:${(this.#seq++).toString(36)}`;
+  }
+
+  /** The caller's time for a script (empty: the script reads Redis `TIME`). */
+  time(now: number): string {
+    return this.#options.serverTime ? "" : String(now);
+  }
+
+  /** True when the scripts read Redis `TIME` (the default); false when they take the cue's clock. */
+  get serverTime(): boolean {
+    return this.#options.serverTime;
+  }
+
+  get leaseMs(): number {
+    return this.#options.leaseMs;
+  }
+
+  async #beat(): Promise<void> {
+    await this.#run({ script: HEARTBEAT, keys: [this.ns], args: ["", this.clientId, String(this.#options.leaseMs)] });
+  }
+
+  /** Runs a script now (after everything already in the outbox). */
+  async call(script: string, keys: string[], args: string[]): Promise<unknown> {
+    if (this.fatal !== undefined) throw this.fatal;
+    await this.#ready;
+    this.flush();
+    return await this.#run({ script, keys, args });
+  }
+
+  /** Queues a script call; the outbox goes out at the end of this tick, or before the next call. */
+  send(script: string, keys: string[], args: string[]): void {
+    this.#outbox.push({ script, keys, args });
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Sends the outbox (in order, pipelined in one write); failed calls go back to its front. */
+  flush(): void {
+    if (this.#outbox.length === 0 || this.fatal !== undefined) return;
+    const ops = this.#outbox.splice(0);
+    const failed: Op[] = [];
+    let pending = ops.length;
+    const settle = (op: Op, error?: unknown): void => {
+      if (error !== undefined) {
+        if (isServerError(error)) this.#options.onError(error as Error); // a script error: sending again would fail again
+        else failed.push(op);
+      }
+      if (--pending > 0 || failed.length === 0) return;
+      failed.sort((a, b) => ops.indexOf(a) - ops.indexOf(b));
+      this.#outbox.unshift(...failed);
+      this.#retry ??= setTimeout(() => {
+        this.#retry = undefined;
+        this.flush();
+      }, 200);
+      this.#retry.unref?.();
+    };
+    for (const op of ops) this.#run(op).then(() => settle(op), (error: unknown) => settle(op, error ?? new Error("failed")));
+  }
+
+  async #run(op: Op): Promise<unknown> {
+    const options = { keys: op.keys, arguments: op.args };
+    try {
+      return await this.#client.evalSha(sha1(op.script), options);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      // Redis lost its script cache (a restart): load them all again for the calls behind this one.
+      void this.#load().catch(() => undefined);
+      return await this.#client.eval(op.script, options);
+    }
+  }
+
+  /** Stops the heartbeat, sends what is left, gives back this client's leases and disconnects its own client. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    try {
+      if (this.fatal === undefined && this.down === undefined) {
+        await Promise.race([this.#ready, new Promise((r) => setTimeout(r, 1000))]);
+        this.flush();
+        await this.#run({ script: LEAVE, keys: [this.ns], args: [this.clientId] });
+      }
+    } catch {
+      // Redis is away: the leases free themselves after the lease time.
+    }
+    if (this.#own !== undefined) {
+      if (this.#own.isOpen && this.#own.isReady) await this.#own.close();
+      else this.#own.destroy();
+    }
+  }
+}
+
+/** True for an error the server answered (a script error), as opposed to a connection failure. */
+function isServerError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return /^(ERR|WRONGTYPE|BUSY|OOM|NOPERM)\b/.test(error.message) && !error.message.startsWith("NOSCRIPT");
+}

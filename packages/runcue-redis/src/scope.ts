@@ -1,0 +1,49 @@
+import type { LimitBlock } from "runcue";
+
+/**
+ * What this process knows of one scope (a service, or one key of a service with `per`): the
+ * leases it holds, and the shared state as the last script reply showed it, adjusted by this
+ * process's own changes since. The synchronous contract methods answer from it.
+ */
+export class Scope {
+  /** The Redis key prefix of the scope. */
+  readonly prefix: string;
+  /** Leases reserved and not yet committed or cancelled, oldest first. */
+  reserved: string[] = [];
+  /** Leases of started works, oldest first (a release frees any one: slots are alike). */
+  committed: string[] = [];
+  /** The lease reserved for a request (the grant may go to another work of the lane: then any lease). */
+  readonly reservedFor = new WeakMap<object, string>();
+  /** The lease a started request holds, to settle its `report`. */
+  readonly leaseOf = new WeakMap<object, string>();
+  /** Slots held across every process, at the last reply. */
+  held = 0;
+  /** Each window's use (starts or units, reservations included) across every process, at the last reply. */
+  used: number[] = [];
+  /** Until when a pushback pause holds (this process's clock), as last seen. */
+  pausedUntil = 0;
+  /** Why the last acquisition was refused, while it may still hold. */
+  block: LimitBlock | undefined;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** Leases this process holds in the scope. */
+  get local(): number {
+    return this.reserved.length + this.committed.length;
+  }
+
+  /** Takes the lease reserved for `request`, else the oldest reserved one. */
+  takeReserved(request: object): string | undefined {
+    const mine = this.reservedFor.get(request);
+    const i = mine === undefined ? -1 : this.reserved.indexOf(mine);
+    if (i >= 0) return this.reserved.splice(i, 1)[0];
+    return this.reserved.shift();
+  }
+
+  /** True when the process holds nothing here and no pause it knows of is running. */
+  idle(now: number): boolean {
+    return this.local === 0 && this.pausedUntil <= now && (this.block?.until ?? 0) <= now;
+  }
+}

@@ -1,0 +1,99 @@
+import { ConfigurationError, type Limiter, type LimiterStore, type ServiceOptions, type StoreContext } from "runcue";
+import { Link, type RedisScriptClient } from "./link.js";
+import { RedisLimiter } from "./limiter.js";
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** Where Redis answers, e.g. `"redis://127.0.0.1:6379"`; the store opens and closes its own client. @default "redis://127.0.0.1:6379" */
+  url?: string;
+  /** A connected node-redis client to use instead of `url` (the store never closes it). */
+  client?: RedisScriptClient;
+  /** Cues with the same namespace share the limits of their services of the same name. */
+  namespace: string;
+  /**
+   * How long a process's slots outlive it: a process that stops heartbeating (killed, frozen)
+   * loses its slots and reservations this long after its last heartbeat (sent every third of it).
+   * @default "10s" (10000)
+   */
+  leaseMs?: number;
+  /** How soon a lane asks again while every slot is held by other processes. @default 100 */
+  pollMs?: number;
+  /** How soon a lane asks again while Redis is unreachable (nothing starts meanwhile). @default 250 */
+  retryMs?: number;
+  /**
+   * `"redis"`: every script reads Redis `TIME`, one clock for every process (use this).
+   * `"cue"`: scripts take the cue's clock; only for tests on a `VirtualClock` in one process.
+   * @default "redis"
+   */
+  time?: "redis" | "cue";
+  /** Receives errors Redis answered to a queued call (a bug to report). @default console.error */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * A {@link LimiterStore} that keeps every service's limits in Redis, so that cues in many
+ * processes (on one machine or many) share exact limits: sliding windows (counts and measures),
+ * concurrency, pauses, per-key limits and observed caps.
+ * @example
+ * const store = new RedisStore({ url: "redis://127.0.0.1:6379", namespace: "myapp" });
+ * const cue = new Cue({ store });
+ * cue.service("openai", { rate: "500/min", concurrent: 20 });
+ * // ... cue.start(), submit, await cue.idle(), await cue.stop() ...
+ * await store.close();
+ */
+export class RedisStore implements LimiterStore {
+  readonly #link: Link;
+  readonly #pollMs: number;
+  readonly #retryMs: number;
+
+  constructor(options: RedisStoreOptions) {
+    const namespace = options?.namespace;
+    if (typeof namespace !== "string" || namespace.length === 0 || /[{}\p{Cc}]/u.test(namespace)) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid namespace for RedisStore: ${JSON.stringify(namespace)} (expected a non-empty string without braces or control characters)`);
+    }
+    if (options.url !== undefined && options.client !== undefined) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", "Invalid RedisStore options: both url and client given (expected one of them)");
+    }
+    const leaseMs = positive(options.leaseMs, 10_000, "leaseMs");
+    this.#pollMs = positive(options.pollMs, 100, "pollMs");
+    this.#retryMs = positive(options.retryMs, 250, "retryMs");
+    if (options.time !== undefined && options.time !== "redis" && options.time !== "cue") {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid time for RedisStore: ${JSON.stringify(options.time)} (expected "redis" or "cue")`);
+    }
+    this.#link = new Link({
+      url: options.url,
+      client: options.client,
+      namespace,
+      leaseMs,
+      serverTime: options.time !== "cue",
+      onError: options.onError ?? ((error) => console.error(error)),
+    });
+  }
+
+  /** The namespace's key prefix in Redis (`{runcue:<namespace>}`); every key starts with it. */
+  get prefix(): string {
+    return this.#link.ns;
+  }
+
+  /** Resolves once connected and the server checked (Redis 6.2+, `maxmemory-policy noeviction`); rejects with why not. */
+  ready(): Promise<void> {
+    return this.#link.ready();
+  }
+
+  limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter {
+    return new RedisLimiter(name, options, context, this.#link, { pollMs: this.#pollMs, retryMs: this.#retryMs });
+  }
+
+  /** Sends what is queued, gives back this process's leases and closes the store's own client. Call after `cue.stop()`. */
+  close(): Promise<void> {
+    return this.#link.close();
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid ${name} for RedisStore: ${String(value)} (expected a positive number of milliseconds)`);
+  }
+  return value;
+}

@@ -1,0 +1,31 @@
+// The core's limiter contract, run against RedisStore on a real Redis server (the scripts take
+// the virtual clock of the tests: `time: "cue"`), one namespace per test.
+import { afterAll, beforeAll } from "vitest";
+import type { LimiterStore } from "runcue";
+import { describeLimiterContract } from "../../runcue/test/limiter-contract.js";
+import { RedisStore } from "../src/index.js";
+import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace } from "./redis-helpers.js";
+
+let admin: Awaited<ReturnType<typeof connectOrExplain>>;
+const namespaces = new Map<LimiterStore, string>();
+
+beforeAll(async () => {
+  admin = await connectOrExplain();
+});
+afterAll(async () => {
+  admin?.destroy();
+});
+
+describeLimiterContract(
+  "redis",
+  () => {
+    const namespace = uniqueNamespace("contract");
+    const store = new RedisStore({ url: REDIS_URL, namespace, time: "cue" });
+    namespaces.set(store, namespace);
+    return store;
+  },
+  async (store) => {
+    await (store as RedisStore).close();
+    await dropNamespace(admin, namespaces.get(store) as string);
+  },
+);

@@ -1,0 +1,168 @@
+// The limiter contract, as a suite any store runs: the in-memory limiter, the same behind
+// asynchronous answers (limiter.contract.test.ts), and stores in add-on packages (runcue-redis)
+// call `describeLimiterContract`.
+import { afterEach, describe, expect, it } from "vitest";
+import { Cue, VirtualClock, sleep, type Costs, type Limiter, type LimiterStore, type ServiceOptions } from "runcue";
+import { maxInWindow } from "./helpers.js";
+
+type LimitRequest = { readonly cost: Costs | undefined };
+/** A work as a limiter sees it: its cost (and identity). */
+const req = (cost?: Costs): LimitRequest => ({ cost });
+
+/**
+ * Like `clock.runUntilIdle(done)`, but a store that answers over the network may have replies in
+ * flight when no timer is left: wait for them (real time) before giving up.
+ */
+async function runAllowingIo<T>(clock: VirtualClock, done: () => Promise<T>, patienceMs = 5000): Promise<T> {
+  let settled: { value: T } | { error: unknown } | undefined;
+  done().then((value) => (settled = { value }), (error: unknown) => (settled = { error }));
+  let idleSince = Date.now();
+  while (settled === undefined) {
+    if (await clock.step()) {
+      idleSince = Date.now();
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (Date.now() - idleSince > patienceMs) throw new Error(`no timer left and nothing settled for ${patienceMs}ms (work blocked forever?)`);
+  }
+  if ("error" in settled) throw settled.error;
+  return settled.value;
+}
+
+async function acquire(limiter: Limiter, now: number, request: LimitRequest = req(), key?: string): Promise<true | number> {
+  return await limiter.tryAcquire(now, key, request);
+}
+
+function make(store: LimiterStore, options: ServiceOptions): Limiter {
+  return store.limiter("s", options, { clock: new VirtualClock(), rateGuardMs: 0 });
+}
+
+/**
+ * Runs the limiter contract against a store: `makeStore` is called once per test (a shared
+ * store gives each call its own namespace), and `dispose` (when given) after each test.
+ */
+export function describeLimiterContract(name: string, makeStore: () => LimiterStore, dispose?: (store: LimiterStore) => Promise<void>): void {
+  describe(`the limiter contract: ${name}`, () => {
+    const made: LimiterStore[] = [];
+    const fresh = (): LimiterStore => {
+      const store = makeStore();
+      made.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      for (const store of made.splice(0)) await dispose?.(store);
+    });
+    it("grants up to `concurrent` slots, then answers Infinity until a release", async () => {
+      const l = make(fresh(), { concurrent: 2 });
+      expect(await acquire(l, 0)).toBe(true);
+      l.commit(0, undefined, req());
+      expect(await acquire(l, 0)).toBe(true);
+      l.commit(0, undefined, req());
+      expect(await acquire(l, 0)).toBe(Infinity);
+      expect(l.block(0)?.reason).toBe("service_full");
+      l.release(undefined);
+      expect(await acquire(l, 0)).toBe(true);
+    });
+
+    it("counts reserved starts against the rate and answers when the window opens", async () => {
+      const l = make(fresh(), { rate: { limit: 2, interval: 1000 } });
+      const r1 = req();
+      const r2 = req();
+      expect(await acquire(l, 0, r1)).toBe(true);
+      expect(await acquire(l, 10, r2)).toBe(true);
+      // Two reservations fill the window but have no time yet: only a commit or cancel can free it.
+      expect(await acquire(l, 20)).toBe(Infinity);
+      l.commit(100, undefined, r1);
+      l.cancel(undefined, r2);
+      expect(await acquire(l, 200)).toBe(true);
+      l.commit(200, undefined, req());
+      expect(await acquire(l, 300)).toBe(1100);
+      expect(l.block(300)).toMatchObject({ reason: "rate_limited", until: 1100 });
+      expect(await acquire(l, 1100)).toBe(true);
+    });
+
+    it("a cancelled reservation gives back its slot and its start", async () => {
+      const l = make(fresh(), { concurrent: 1, rate: "1/s" });
+      const r = req();
+      expect(await acquire(l, 0, r)).toBe(true);
+      l.cancel(undefined, r);
+      expect(await acquire(l, 0)).toBe(true);
+      expect(l.status(0)).toMatchObject({ active: 1, rates: [{ used: 1 }] });
+    });
+
+    it("a pause holds every start until it ends, and only extends", async () => {
+      const l = make(fresh(), {});
+      l.pause(500);
+      l.pause(300);
+      expect(await acquire(l, 100)).toBe(500);
+      expect(l.block(100)).toMatchObject({ reason: "rate_limited", paused: true, until: 500 });
+      expect(l.pausedUntil(100)).toBe(500);
+      expect(await acquire(l, 500)).toBe(true);
+      expect(l.pausedUntil(500)).toBe(0);
+    });
+
+    it("never answers a time at or before `now` when it says no", async () => {
+      const l = make(fresh(), { rate: { limit: 1, interval: 1000 } });
+      expect(await acquire(l, 100.1)).toBe(true);
+      l.commit(100.1, undefined, req());
+      for (const now of [100.1, 600.3, 1100.0999999]) {
+        const r = await acquire(l, now);
+        expect(r === true || r > now).toBe(true);
+      }
+    });
+
+    it("a weighted window admits a cost only while it fits, and a report re-weighs the start", async () => {
+      const l = make(fresh(), { rate: "100 tokens/s" });
+      const big = req({ tokens: 80 });
+      expect(await acquire(l, 0, big)).toBe(true);
+      l.commit(0, undefined, big);
+      expect(await acquire(l, 0, req({ tokens: 30 }))).toBe(1000);
+      expect(await acquire(l, 0, req({}))).toBe(true); // no tokens: counts 0
+      l.report(undefined, big, { tokens: 20 });
+      expect(await acquire(l, 1, req({ tokens: 30 }))).toBe(true);
+      expect(l.maxCost("tokens")).toBe(100);
+    });
+
+    it("keys have independent slots and windows; a pause of one key leaves the others", async () => {
+      const l = make(fresh(), { concurrent: 1, rate: "1/s", per: (w) => (w.params as { k: string }).k });
+      expect(l.keyOf({ params: { k: "a" } })).toBe("a");
+      expect(await acquire(l, 0, req(), "a")).toBe(true);
+      expect(await acquire(l, 0, req(), "a")).toBe(Infinity);
+      expect(await acquire(l, 0, req(), "b")).toBe(true);
+      l.pause(500, "c");
+      expect(await acquire(l, 0, req(), "c")).toBe(500);
+      expect(l.pausedUntil(0, "c")).toBe(500);
+      expect(l.pausedUntil(0, "b")).toBe(0);
+    });
+
+    it("an observed cap holds until its reset, on top of the limits", async () => {
+      const l = make(fresh(), {});
+      l.observe({ remaining: 1, resetAt: 100, measure: undefined, key: undefined }, 0);
+      expect(await acquire(l, 0)).toBe(true);
+      expect(await acquire(l, 0)).toBe(100);
+      expect(await acquire(l, 100)).toBe(true);
+    });
+
+    it("through a cue: limits hold and every work completes", async () => {
+      const clock = new VirtualClock();
+      const cue = new Cue({ clock, store: fresh() });
+      cue.service("api", { rate: "3/s", concurrent: 2 });
+      const starts: number[] = [];
+      let running = 0;
+      let maxRunning = 0;
+      cue.task("call", { uses: "api" }, async () => {
+        starts.push(clock.now());
+        maxRunning = Math.max(maxRunning, ++running);
+        await sleep(clock, 400);
+        running--;
+      });
+      cue.start();
+      for (let i = 0; i < 20; i++) await cue.submit("call");
+      await runAllowingIo(clock, () => cue.idle());
+      expect(starts).toHaveLength(20);
+      expect(maxRunning).toBeLessThanOrEqual(2);
+      expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(3);
+      expect(cue.status()).toMatchObject({ pending: 0, running: 0, services: [{ active: 0 }] });
+    });
+  });
+}
