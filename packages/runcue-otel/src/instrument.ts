@@ -94,7 +94,7 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
       running.set(ctx.work, attempt);
     }
     const active = spans.started(ctx.work, ctx.attempt, attempt.services, attempt.startedAt, attempt.wait);
-    return context.with(active, next);
+    return active === undefined ? next() : context.with(active, next);
   };
   const removers = [
     cue.on("submit", ({ work }) => {
@@ -136,6 +136,7 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
     meters.close();
     spans.close(clock.now());
     running.clear();
+    waits.clear();
   };
 }
 

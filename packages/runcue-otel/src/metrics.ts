@@ -7,6 +7,9 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5
 /** Histogram boundaries in seconds for waits (pending → start): rate windows make waits of minutes and hours. */
 export const WAIT_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400];
 
+/** The attribute sets one task's measurements use. */
+type TaskAttributes = Record<"sent" | "run" | "task" | Outcome, Attributes>;
+
 /**
  * The metrics of one instrumented cue. Counters and histograms are recorded from events; the
  * gauges are read from `cue.summary()` in one batch callback when the SDK collects, so nothing
@@ -21,6 +24,7 @@ export class Metrics {
   readonly #wait: Histogram;
   readonly #observables: Observable[];
   readonly #collect: BatchObservableCallback;
+  readonly #byTask = new Map<string, TaskAttributes>();
 
   constructor(meter: Meter, cue: Cue) {
     this.#meter = meter;
@@ -66,24 +70,40 @@ export class Metrics {
   }
 
   submitted(task: string): void {
-    this.#sent.add(1, { [ATTR.system]: SYSTEM, [ATTR.destination]: task, [ATTR.operationName]: "submit" });
+    this.#sent.add(1, this.#attrs(task).sent);
   }
 
   /** An attempt started after waiting `waitMs`. */
   started(task: string, waitMs: number): void {
-    this.#consumed.add(1, { [ATTR.system]: SYSTEM, [ATTR.destination]: task, [ATTR.operationName]: "run" });
-    this.#wait.record(waitMs / 1000, { [ATTR.task]: task });
+    const a = this.#attrs(task);
+    this.#consumed.add(1, a.run);
+    this.#wait.record(waitMs / 1000, a.task);
   }
 
   /** An attempt that ran `durationMs` ended (`error` unless it completed). */
   attemptEnded(task: string, durationMs: number, error: Error | undefined): void {
-    const attributes: Attributes = { [ATTR.system]: SYSTEM, [ATTR.destination]: task, [ATTR.operationName]: "run" };
-    if (error !== undefined) attributes[ATTR.errorType] = errorType(error);
-    this.#duration.record(Math.max(0, durationMs) / 1000, attributes);
+    const a = this.#attrs(task);
+    this.#duration.record(Math.max(0, durationMs) / 1000, error === undefined ? a.run : { ...a.run, [ATTR.errorType]: errorType(error) });
   }
 
   outcome(task: string, outcome: Outcome): void {
-    this.#outcomes.add(1, { [ATTR.task]: task, [ATTR.outcome]: outcome });
+    this.#outcomes.add(1, this.#attrs(task)[outcome]);
+  }
+
+  /** The attribute sets of a task, made once: recording allocates nothing per event. */
+  #attrs(task: string): TaskAttributes {
+    let a = this.#byTask.get(task);
+    if (a === undefined) {
+      const outcome = (o: Outcome): Attributes => ({ [ATTR.task]: task, [ATTR.outcome]: o });
+      a = {
+        sent: { [ATTR.system]: SYSTEM, [ATTR.destination]: task, [ATTR.operationName]: "submit" },
+        run: { [ATTR.system]: SYSTEM, [ATTR.destination]: task, [ATTR.operationName]: "run" },
+        task: { [ATTR.task]: task },
+        completed: outcome("completed"), failed: outcome("failed"), retried: outcome("retried"), cancelled: outcome("cancelled"), skipped: outcome("skipped"),
+      };
+      this.#byTask.set(task, a);
+    }
+    return a;
   }
 
   /** Stops the gauges' callback (counters and histograms simply stop being recorded). */

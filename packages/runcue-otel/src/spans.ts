@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, diag, trace, type Attributes, type Context, type Link, type Span, type Tracer } from "@opentelemetry/api";
+import { INVALID_TRACEID, ROOT_CONTEXT, SpanKind, SpanStatusCode, context, diag, trace, type Attributes, type Context, type Link, type Span, type Tracer } from "@opentelemetry/api";
 import type { Work } from "runcue";
 import { ATTR, SYSTEM, errorType, type Outcome } from "./attributes.js";
 import { toHrTime } from "./time.js";
@@ -33,8 +33,12 @@ export interface AttemptEnd {
  */
 export class Spans {
   readonly #settings: SpanSettings;
-  /** The context each work was submitted in (with its send span, when there is one). */
-  readonly #creation = new WeakMap<Work, Context>();
+  /**
+   * The context each pending or running work was submitted in (with its send span), kept only
+   * when it holds a valid span context (with no SDK, nothing is kept). A Map, not a WeakMap:
+   * entries are deleted when the work ends, and a WeakMap of 100,000 works costs the GC dearly.
+   */
+  readonly #creation = new Map<Work, Context>();
   /** Open process spans, one per running attempt. */
   readonly #open = new Map<Work, Span>();
 
@@ -45,19 +49,25 @@ export class Spans {
   /** A work was submitted at `work.createdAt`, inside the caller's active context. */
   submitted(work: Work): void {
     const active = context.active();
-    if (!this.#settings.submitSpans) {
-      this.#creation.set(work, active);
-      return;
+    let creation = active;
+    if (this.#settings.submitSpans) {
+      const at = toHrTime(work.createdAt);
+      const attributes: Attributes = {
+        [ATTR.system]: SYSTEM,
+        [ATTR.operationType]: "send",
+        [ATTR.operationName]: "submit",
+        [ATTR.destination]: work.task,
+        [ATTR.messageId]: work.id,
+        [ATTR.priority]: work.priority,
+      };
+      if (work.key !== undefined) attributes[ATTR.key] = work.key;
+      const span = this.#settings.tracer.startSpan(`send ${work.task}`, { kind: SpanKind.PRODUCER, startTime: at, attributes: this.#withUser(work, attributes) }, active);
+      span.end(at);
+      if (valid(span)) creation = trace.setSpan(active, span);
     }
-    const at = toHrTime(work.createdAt);
-    const attributes: Attributes = {
-      ...this.#common(work, "send", "submit"),
-      ...(work.key === undefined ? {} : { [ATTR.key]: work.key }),
-      [ATTR.priority]: work.priority,
-    };
-    const span = this.#settings.tracer.startSpan(`send ${work.task}`, { kind: SpanKind.PRODUCER, startTime: at, attributes: this.#withUser(work, attributes) }, active);
-    span.end(at);
-    this.#creation.set(work, trace.setSpan(active, span));
+    // Without a valid span context there is nothing to be a child of or link to.
+    const parent = trace.getSpan(creation);
+    if (parent !== undefined && valid(parent)) this.#creation.set(work, creation);
   }
 
   /**
@@ -65,26 +75,38 @@ export class Spans {
    * the handler runs in: a child of the creation context (`parent: "submit"`) or a new trace
    * linked to it (`parent: "link"`).
    */
-  started(work: Work, attempt: number, services: readonly string[], startedAt: number, wait: WaitBreakdown): Context {
+  started(work: Work, attempt: number, services: readonly string[], startedAt: number, wait: WaitBreakdown): Context | undefined {
     const creation = this.#creation.get(work);
-    const creationSpan = creation === undefined ? undefined : trace.getSpanContext(creation);
-    const links: Link[] = creationSpan !== undefined && trace.isSpanContextValid(creationSpan) ? [{ context: creationSpan }] : [];
+    const links: Link[] = creation === undefined ? [] : [{ context: trace.getSpan(creation)!.spanContext() }];
     const parent = this.#settings.parent === "submit" ? creation ?? ROOT_CONTEXT : ROOT_CONTEXT;
     const at = toHrTime(startedAt);
-    const attributes: Attributes = { ...this.#common(work, "process", "run"), [ATTR.attempt]: attempt, [ATTR.services]: [...services], [ATTR.waitMs]: wait.totalMs };
+    const attributes: Attributes = {
+      [ATTR.system]: SYSTEM,
+      [ATTR.operationType]: "process",
+      [ATTR.operationName]: "run",
+      [ATTR.destination]: work.task,
+      [ATTR.messageId]: work.id,
+      [ATTR.attempt]: attempt,
+      [ATTR.services]: services.slice(),
+      [ATTR.waitMs]: wait.totalMs,
+    };
     const span = this.#settings.tracer.startSpan(`process ${work.task}`, { kind: SpanKind.CONSUMER, startTime: at, links, attributes: this.#withUser(work, attributes) }, parent);
-    span.addEvent("runcue.wait", {
-      [ATTR.waitReason]: wait.reason,
-      [ATTR.waitNotReadyMs]: wait.notReadyMs,
-      [ATTR.waitQueuedMs]: wait.queuedMs,
-      [ATTR.waitRateLimitedMs]: wait.rateLimitedMs,
-      [ATTR.waitPausedMs]: wait.pausedMs,
-      [ATTR.waitServiceFullMs]: wait.serviceFullMs,
-      [ATTR.waitDelayedMs]: wait.delayedMs,
-      [ATTR.waitBlocks]: wait.blocks,
-    }, at);
-    this.#open.get(work)?.end(at); // never expected: an attempt that ended without an event
-    this.#open.set(work, span);
+    // A no-op tracer (no SDK): nothing to record, and nothing for the handler's spans to join.
+    if (!valid(span)) return undefined;
+    if (span.isRecording()) {
+      span.addEvent("runcue.wait", {
+        [ATTR.waitReason]: wait.reason,
+        [ATTR.waitNotReadyMs]: wait.notReadyMs,
+        [ATTR.waitQueuedMs]: wait.queuedMs,
+        [ATTR.waitRateLimitedMs]: wait.rateLimitedMs,
+        [ATTR.waitPausedMs]: wait.pausedMs,
+        [ATTR.waitServiceFullMs]: wait.serviceFullMs,
+        [ATTR.waitDelayedMs]: wait.delayedMs,
+        [ATTR.waitBlocks]: wait.blocks,
+      }, at);
+      this.#open.get(work)?.end(at); // never expected: an attempt that ended without an event
+      this.#open.set(work, span);
+    }
     return trace.setSpan(parent, span);
   }
 
@@ -115,7 +137,14 @@ export class Spans {
     this.#creation.delete(work);
     if (!this.#settings.skipSpans) return;
     const time = toHrTime(at);
-    const attributes: Attributes = { ...this.#common(work, "process", "skip"), [ATTR.outcome]: "skipped" };
+    const attributes: Attributes = {
+      [ATTR.system]: SYSTEM,
+      [ATTR.operationType]: "process",
+      [ATTR.operationName]: "skip",
+      [ATTR.destination]: work.task,
+      [ATTR.messageId]: work.id,
+      [ATTR.outcome]: "skipped",
+    };
     this.#settings.tracer.startSpan(`skip ${work.task}`, { kind: SpanKind.INTERNAL, startTime: time, attributes: this.#withUser(work, attributes) }, creation ?? ROOT_CONTEXT).end(time);
   }
 
@@ -129,16 +158,7 @@ export class Spans {
     const time = toHrTime(at);
     for (const span of this.#open.values()) span.end(time);
     this.#open.clear();
-  }
-
-  #common(work: Work, type: string, name: string): Attributes {
-    return {
-      [ATTR.system]: SYSTEM,
-      [ATTR.operationType]: type,
-      [ATTR.operationName]: name,
-      [ATTR.destination]: work.task,
-      [ATTR.messageId]: work.id,
-    };
+    this.#creation.clear();
   }
 
   /** Adds the user's attributes; a hook that throws or returns a non-object is reported through `diag` and ignored. */
@@ -157,6 +177,11 @@ export class Spans {
       return attributes;
     }
   }
+}
+
+/** False for the spans of a no-op tracer (no SDK registered), which carry the invalid span context. */
+function valid(span: Span): boolean {
+  return span.spanContext().traceId !== INVALID_TRACEID;
 }
 
 /** The semantic conventions' exception event attributes, with the type named as `error.type` names it. */

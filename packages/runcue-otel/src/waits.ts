@@ -44,16 +44,27 @@ interface LaneWait {
 /** Timed waits kept per lane: enough to cover the queue time of the works that start next. */
 const KEPT_WAITS = 64;
 
+/** Keys already made, by list: the events pass each task's own list of services, the same array every time. */
+const keys = new WeakMap<readonly string[], string>();
+
 /** The key of a set of services, whatever order they are listed in. */
-const laneKey = (services: readonly string[]): string => [...services].sort().join("\u0000");
+function laneKey(services: readonly string[]): string {
+  let key = keys.get(services);
+  if (key === undefined) {
+    key = [...services].sort().join("\u0000");
+    keys.set(services, key);
+  }
+  return key;
+}
 
 /**
  * Follows each pending work through `submit`, `block`, `queue` and `retry` events, so that at its
- * start the wait can be told apart: not ready, queued for limits, or delayed. Entries live in a
- * WeakMap keyed by the work (the cue's own object), and are dropped when the work starts or ends.
+ * start the wait can be told apart: not ready, queued for limits, or delayed. Entries are keyed
+ * by the work (the cue's own object) and dropped when it starts or ends (a Map: a WeakMap of
+ * 100,000 pending works costs the garbage collector dearly).
  */
 export class WaitTracker {
-  readonly #spells = new WeakMap<Work, Spell>();
+  readonly #spells = new Map<Work, Spell>();
   readonly #laneWaits = new Map<string, LaneWait[]>();
 
   /** The works using `services` must wait until `until` for a rate window or a pushback pause (a `wait` event at `at`). */
@@ -103,9 +114,10 @@ export class WaitTracker {
     const delayedMs = Math.max(0, totalMs - notReadyMs - queuedMs);
     let rateLimitedMs = 0;
     let pausedMs = 0;
-    if (queuedMs > 0) {
+    const waits = queuedMs > 0 && this.#laneWaits.size > 0 ? this.#laneWaits.get(laneKey(services)) : undefined;
+    if (waits !== undefined) {
       const from = at - queuedMs;
-      for (const w of this.#laneWaits.get(laneKey(services)) ?? []) {
+      for (const w of waits) {
         const overlap = Math.min(w.until, at) - Math.max(w.from, from);
         if (overlap <= 0) continue;
         if (w.reason === "paused") pausedMs += overlap;
@@ -134,6 +146,12 @@ export class WaitTracker {
   /** The work ended without starting (skip, cancel, a pending timeout). */
   ended(work: Work): void {
     this.#spells.delete(work);
+  }
+
+  /** Forgets everything (the instrumentation is being removed). */
+  clear(): void {
+    this.#spells.clear();
+    this.#laneWaits.clear();
   }
 
   /** The spell of a work seen first mid-way (instrumented after its submit): pending since its creation. */

@@ -179,6 +179,23 @@ describe("process spans follow the messaging conventions", () => {
   });
 });
 
+describe("without an SDK", () => {
+  it("costs no context switch: the handler runs as it would uninstrumented, and metrics go nowhere", async () => {
+    const { cue, clock } = virtualCue();
+    instrument(cue); // the global providers: no-ops until an SDK registers
+    let active: unknown = "unset";
+    cue.task("t", { uses: "api" }, () => {
+      active = trace.getActiveSpan();
+      return "ok";
+    });
+    cue.start();
+    const id = await cue.submit("t");
+    await clock.runUntilIdle(() => cue.idle());
+    expect(active).toBeUndefined();
+    expect((await cue.get(id))!.state).toBe("completed");
+  });
+});
+
 describe("failures, retries, skips and cancels", () => {
   it("gives each attempt of a retried work its own process span, with increasing attempt numbers and a retry event", async () => {
     const { cue, clock } = virtualCue();
