@@ -11,8 +11,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { blockedCase } from "./cases/blocked.js";
+import { http429Case } from "./cases/http429.js";
 import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
+import { perkeyCase } from "./cases/perkey.js";
 import { pipelineCase } from "./cases/pipeline.js";
 import { rateCase } from "./cases/rate.js";
 import { scaleCase } from "./cases/scale.js";
@@ -25,7 +27,7 @@ import { keepLibrariesAlive } from "./lib/sentinels.js";
 import { renderMarkdown, renderTargets, renderText } from "./lib/table.js";
 import { gcAvailable, now } from "./lib/time.js";
 
-const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase];
+const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase];
 
 const USAGE = `Usage: npm run bench -- [--quick] [--case NAME[,NAME...]] [--quiet]
   --quick   small sizes, one or two rounds (the whole suite in under a minute)
