@@ -40,17 +40,27 @@ export function register(cue: Cue, options: RegisterOptions = {}): () => void {
   const pendingSince = new WeakMap<Work, number>();
   /** Works running now: when their attempt started. */
   const running = new Map<Work, number>();
-  const task = (work: Work): Record<string, string> => ({ ...labels, task: work.task });
+  /** Label sets made once per task (and outcome): an event allocates none. */
+  const byTask = new Map<string, Record<string, Record<string, string>>>();
+  const labelsOf = (work: Work, outcome = ""): Record<string, string> => {
+    let sets = byTask.get(work.task);
+    if (sets === undefined) {
+      sets = {};
+      byTask.set(work.task, sets);
+    }
+    return (sets[outcome] ??= outcome === "" ? { ...labels, task: work.task } : { ...labels, task: work.task, outcome });
+  };
+  const task = (work: Work): Record<string, string> => labelsOf(work);
   const attemptEnded = (work: Work, outcome: string): void => {
     const startedAt = running.get(work);
     if (startedAt === undefined) return;
     running.delete(work);
-    set.duration.observe({ ...task(work), outcome }, Math.max(0, clock.now() - startedAt) / 1000);
+    set.duration.observe(labelsOf(work, outcome), Math.max(0, clock.now() - startedAt) / 1000);
   };
   const finished = (work: Work, outcome: string): void => {
     attemptEnded(work, outcome);
     pendingSince.delete(work);
-    set.finished.inc({ ...task(work), outcome });
+    set.finished.inc(labelsOf(work, outcome));
   };
   const removers = [
     cue.on("submit", ({ work }) => set.submitted.inc(task(work))),
