@@ -123,6 +123,7 @@ export class RedisLimiter implements Limiter {
     const now = this.#link.serverTime ? this.#context.clock.now() : asked;
     // Server times become this process's times as durations from the reply (no clock compare).
     const local = (t: number): number => now + (t - Number(serverNow));
+    scope.unavailable = false;
     scope.held = Number(held);
     scope.used = used.map(Number);
     if (Number(granted) === 1) {
@@ -164,6 +165,7 @@ export class RedisLimiter implements Limiter {
     const until = now + this.#tuning.retryMs;
     const why = error instanceof Error ? error.message : String(error);
     const fatal = this.#link.fatal !== undefined;
+    scope.unavailable = true;
     scope.block = { reason: "rate_limited", details: `Service '${this.name}': store_unavailable: ${fatal ? "" : "Redis unreachable, nothing starts until it answers: "}${why}`, until };
     return until;
   }
@@ -261,7 +263,7 @@ export class RedisLimiter implements Limiter {
     const scope = key === undefined ? this.#base : this.#keys.get(key) ?? this.#base;
     if (paused > 0) return { reason: "rate_limited", paused: true, details: `Service '${this.name}' paused by RateLimited pushback for ${Math.ceil(paused - now)}ms more`, until: paused };
     const block = scope.block;
-    if (block === undefined || (block.until !== undefined && block.until <= now)) return undefined;
+    if (block === undefined || (!scope.unavailable && block.until !== undefined && block.until <= now)) return undefined;
     return block;
   }
 

@@ -72,6 +72,9 @@ export class Link {
   /** The last connection error while Redis is away, or undefined while it answers. */
   down: Error | undefined;
   #closed = false;
+  #connected = false;
+  /** Calls waiting for the first connection, woken by a connection error (to fail at once). */
+  readonly #waiting: (() => void)[] = [];
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -88,6 +91,7 @@ export class Link {
       });
       own.on("error", (error: Error) => {
         this.down = error;
+        for (const wake of this.#waiting.splice(0)) wake();
       });
       own.on("ready", () => {
         this.down = undefined;
@@ -96,6 +100,10 @@ export class Link {
       this.#client = own as unknown as RedisScriptClient;
     }
     this.#ready = this.#connect();
+    this.#ready.then(() => {
+      this.#connected = true;
+      this.#waiting.length = 0;
+    }, () => undefined);
     this.#ready.catch(() => undefined); // reported through ready() and the blocks
   }
 
@@ -164,7 +172,21 @@ export class Link {
   /** Runs a script now (after everything already in the outbox). */
   async call(script: string, keys: string[], args: string[]): Promise<unknown> {
     if (this.fatal !== undefined) throw this.fatal;
-    await this.#ready;
+    if (!this.#connected && this.down !== undefined) throw this.down;
+    if (!this.#connected) {
+      // Fail closed, but say so: a lane waiting on a connection that never comes shows why.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        const fail = (): void => reject(this.down ?? new Error("not connected to Redis yet"));
+        this.#waiting.push(fail);
+        timer = setTimeout(fail, 1000);
+      });
+      try {
+        await Promise.race([this.#ready, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     this.flush();
     return await this.#run({ script, keys, args });
   }
@@ -203,7 +225,11 @@ export class Link {
     for (const op of ops) this.#run(op).then(() => settle(op), (error: unknown) => settle(op, error ?? new Error("failed")));
   }
 
+  /** Script calls sent so far (acquire, commit, release, heartbeat...), for measurements. */
+  calls = 0;
+
   async #run(op: Op): Promise<unknown> {
+    this.calls++;
     const options = { keys: op.keys, arguments: op.args };
     try {
       return await this.#client.evalSha(sha1(op.script), options);

@@ -24,6 +24,8 @@ export class Scope {
   pausedUntil = 0;
   /** Why the last acquisition was refused, while it may still hold. */
   block: LimitBlock | undefined;
+  /** True from a failed acquisition (Redis away) until the next reply: the block holds past its `until`. */
+  unavailable = false;
 
   constructor(prefix: string) {
     this.prefix = prefix;

@@ -75,6 +75,11 @@ export class RedisStore implements LimiterStore {
     return this.#link.ns;
   }
 
+  /** Script calls this store has sent so far (each is one command, pipelined per tick): a measure of its Redis traffic. */
+  get scriptCalls(): number {
+    return this.#link.calls;
+  }
+
   /** Resolves once connected and the server checked (Redis 6.2+, `maxmemory-policy noeviction`); rejects with why not. */
   ready(): Promise<void> {
     return this.#link.ready();

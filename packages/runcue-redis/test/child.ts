@@ -1,0 +1,33 @@
+// A child process of the multi-process tests: one cue sharing a service through RedisStore.
+// Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold"), RCR_COUNT (works), RCR_START_AT (epoch ms
+// to start at, so every child starts together), RCR_LEASE_MS. Prints one JSON line per event.
+import { Cue, sleep, systemClock } from "runcue";
+import { RedisStore } from "../src/index.js";
+
+const env = process.env;
+const mode = env.RCR_MODE ?? "rate";
+const count = Number(env.RCR_COUNT ?? "10");
+const say = (event: object): void => void process.stdout.write(`${JSON.stringify({ pid: process.pid, ...event })}\n`);
+const now = (): number => performance.timeOrigin + performance.now();
+
+const store = new RedisStore({ url: env.RCR_URL ?? "redis://127.0.0.1:6379", namespace: env.RCR_NS as string, leaseMs: Number(env.RCR_LEASE_MS ?? "10000") });
+await store.ready();
+const cue = new Cue({ store });
+if (mode === "rate") cue.service("api", { rate: "20/s", concurrent: 5 });
+else cue.service("api", { concurrent: 2 });
+const starts: number[] = [];
+cue.task("call", { uses: "api" }, async () => {
+  starts.push(now());
+  if (mode === "hold") {
+    if (starts.length === 2) say({ held: 2 });
+    await sleep(systemClock, 60_000);
+  } else await sleep(systemClock, 5);
+});
+const startAt = Number(env.RCR_START_AT ?? "0");
+if (startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
+cue.start();
+for (let i = 0; i < count; i++) await cue.submit("call");
+await cue.idle();
+await cue.stop();
+await store.close();
+say({ starts, scriptCalls: store.scriptCalls });
