@@ -10,9 +10,16 @@ export interface Observed {
   resetAt: number;
 }
 
-/** Makes the windows of one key from the service's rates (the burst windows included). */
+/**
+ * Makes the windows of one key from the service's rates (the burst windows included). The
+ * system clock's guard is 1 ms or 0.1 % of the window, whichever is smaller: a 50 ms burst
+ * window would otherwise lose 2 % of its rate to it.
+ */
 export function makeWindows(rates: readonly ParsedRate[], guardMs: number): Window[] {
-  return rates.map((r) => (r.measure === undefined ? new RateWindow(r, guardMs) : new WeightedWindow({ ...r, measure: r.measure }, guardMs)));
+  return rates.map((r) => {
+    const guard = Math.min(guardMs, r.intervalMs / 1000);
+    return r.measure === undefined ? new RateWindow(r, guard) : new WeightedWindow({ ...r, measure: r.measure }, guard);
+  });
 }
 
 /**
