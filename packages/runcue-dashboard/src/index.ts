@@ -8,4 +8,4 @@ export { serveDashboard } from "./server.js";
 export type { Dashboard } from "./server.js";
 export type { DashboardOptions } from "./options.js";
 export { REASON_TEXT } from "./snapshot.js";
-export type { DashboardSnapshot, ExampleWork, FailureView, RateView, ReasonView, ServiceView, ThroughputBucket } from "./snapshot.js";
+export type { DashboardSnapshot, ExampleWork, FailureView, KeyView, RateView, ReasonView, ServiceView, ThroughputBucket } from "./snapshot.js";
