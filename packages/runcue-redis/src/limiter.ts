@@ -112,19 +112,20 @@ export class RedisLimiter implements Limiter {
     // A start keeps its slot `rateGuardMs` longer than the interval (the core's guard on the system clock).
     for (const w of this.#windows) args.push(w.measure ?? COUNT, String(w.limit), String(w.intervalMs + this.#context.rateGuardMs));
     const keys = [scope.prefix, link.ns, this.#base.prefix];
+    const frees = scope.frees;
     return link.call(ACQUIRE, keys, args).then(
-      (reply) => this.#answer(scope, lease, request, now, reply as string[]),
+      (reply) => this.#answer(scope, lease, request, now, reply as string[], scope.frees - frees),
       (error: unknown) => this.#unavailable(scope, now, error),
     );
   }
 
-  #answer(scope: Scope, lease: string, request: LimitRequest, asked: number, reply: (string | number)[]): true | number {
+  #answer(scope: Scope, lease: string, request: LimitRequest, asked: number, reply: (string | number)[], freedSince: number): true | number {
     const [granted, reason, retryAt, serverNow, held, ...used] = reply;
     const now = this.#link.serverTime ? this.#context.clock.now() : asked;
     // Server times become this process's times as durations from the reply (no clock compare).
     const local = (t: number): number => now + (t - Number(serverNow));
     scope.unavailable = false;
-    scope.held = Number(held);
+    scope.held = Math.max(0, Number(held) - freedSince);
     scope.used = used.map(Number);
     if (Number(granted) === 1) {
       scope.reserved.push(lease);
@@ -202,6 +203,7 @@ export class RedisLimiter implements Limiter {
 
   #free(scope: Scope, lease: string, request: LimitRequest | undefined, reserved: boolean): void {
     scope.held = Math.max(0, scope.held - 1);
+    scope.frees++;
     if (reserved) {
       this.#windows.forEach((w, i) => {
         const weight = w.measure === undefined ? 1 : request?.cost?.[w.measure] ?? 0;

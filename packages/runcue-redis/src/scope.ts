@@ -16,8 +16,10 @@ export class Scope {
   readonly reservedFor = new WeakMap<object, string>();
   /** The lease a started request holds, to settle its `report`. */
   readonly leaseOf = new WeakMap<object, string>();
-  /** Slots held across every process, at the last reply. */
+  /** Slots held across every process, at the last reply, less this process's frees since. */
   held = 0;
+  /** Frees sent so far: a reply to an acquire sent before some of them does not count them yet. */
+  frees = 0;
   /** Each window's use (starts or units, reservations included) across every process, at the last reply. */
   used: number[] = [];
   /** Until when a pushback pause holds (this process's clock), as last seen. */

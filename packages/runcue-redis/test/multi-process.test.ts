@@ -86,7 +86,7 @@ describe("processes sharing a service through Redis", () => {
     process.stdout.write(`3 processes, 20/s: max ${max} starts in a sliding second; ${starts.length} starts in ${Math.round(span)} ms (utilisation ${(utilisation * 100).toFixed(1)} %); per process ${perProcess.map((p) => p.length).join("/")}; ${(calls / starts.length).toFixed(2)} script calls per start (acquire, commit, release, heartbeats; each child's own count)\n`);
     expect(max).toBeLessThanOrEqual(20);
     expect(max).toBeGreaterThanOrEqual(18);
-    expect(utilisation).toBeGreaterThan(0.85); // measured 92-98 % on a shared 2-core machine
+    expect(utilisation).toBeGreaterThan(0.85); // measured 90-98 % on a shared 2-core machine
   }, 45_000);
 
   it("a killed process's slots come back after its lease", async () => {
