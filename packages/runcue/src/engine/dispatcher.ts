@@ -95,7 +95,7 @@ export class Dispatcher {
         if (!this.#skip(lane, round)) return;
         continue;
       }
-      this.#acquireAsync(lane, granted);
+      this.#acquireAsync(lane, granted, best);
     }
   }
 
@@ -130,7 +130,7 @@ export class Dispatcher {
    * the lane's head at that moment. A denial arms the wake-up timer and runs no pass (asking
    * again at once would spin): the timer, or a finishing work, runs the next one.
    */
-  #acquireAsync(lane: Lane<WorkRecord>, pending: Promise<true | number>): void {
+  #acquireAsync(lane: Lane<WorkRecord>, pending: Promise<true | number>, work: WorkRecord): void {
     lane.acquiring = true;
     void pending.then((granted) => {
       lane.acquiring = false;
@@ -140,17 +140,14 @@ export class Dispatcher {
         this.#wait(lane, granted, now);
         return;
       }
-      const head = lane.peek();
-      if (head === undefined || !host.isStarted()) {
-        if (head !== undefined) lane.cancel(head);
+      // The grant is for `work` (its cost was reserved): if it left the head meanwhile (cancelled,
+      // outranked) or the cue stopped, give it back; the next pass asks again for the new head.
+      const check = host.needsDispatchCheck(work);
+      if (lane.peek() !== work || !host.isStarted() || (check && host.checksSaturated())) {
+        lane.cancel(work);
       } else {
-        const check = host.needsDispatchCheck(head);
-        if (check && host.checksSaturated()) {
-          lane.cancel(head); // a settling check runs the next pass
-        } else {
-          lane.lastStart = ++this.#starts;
-          this.#go(head, check, now);
-        }
+        lane.lastStart = ++this.#starts;
+        this.#go(work, check, now);
       }
       host.pump();
     });
