@@ -11,7 +11,7 @@ import { decideOutcome } from "./outcome.js";
 const promiseThen = Promise.prototype.then;
 
 /** A native promise with the native `then` (what an async handler returns): safe to call `then` on directly, the cheapest way. */
-function isPlainPromise(value: PromiseLike<unknown>): value is Promise<unknown> {
+function isPlainPromise(value: unknown): value is Promise<unknown> {
   try {
     return value instanceof Promise && value.then === promiseThen;
   } catch {
@@ -79,12 +79,11 @@ export class Attempts {
     }
     if (work.token === token && work.hold === INVOKED) this.#commit(work);
     if (threw) this.#settle(work, token, false, result);
-    else if (isThenable(result)) {
-      const ok = (value: unknown): void => this.#settle(work, token, true, value);
-      const failed = (error: unknown): void => this.#settle(work, token, false, error);
-      if (isPlainPromise(result)) void result.then(ok, failed);
+    else if (isPlainPromise(result)) {
+      void result.then((value) => this.#settle(work, token, true, value), (error: unknown) => this.#settle(work, token, false, error));
+    } else if (isThenable(result)) {
       // Any other thenable is adopted through a new promise: one whose `then` throws (or cannot be read) rejects it.
-      else void new Promise<unknown>((resolve) => resolve(result)).then(ok, failed);
+      void new Promise<unknown>((resolve) => resolve(result)).then((value) => this.#settle(work, token, true, value), (error: unknown) => this.#settle(work, token, false, error));
     } else this.#settle(work, token, true, result);
   }
 

@@ -79,14 +79,16 @@ export class MemoryLimiter implements Limiter {
       const w = windows[i] as Window;
       if (!w.fits(now, weightOf(request, w.measure))) return nextFree(windows, now, request);
     }
-    const observed = state.observedFits(now, request);
-    if (observed !== true) return observed;
+    if (state.observed.length !== 0) {
+      const observed = state.observedFits(now, request);
+      if (observed !== true) return observed;
+      state.chargeObserved(request, 1);
+    }
     state.active++;
     for (let i = 0; i < windows.length; i++) {
       const w = windows[i] as Window;
       w.reserve(weightOf(request, w.measure));
     }
-    state.chargeObserved(request, 1);
     return true;
   }
 
