@@ -1,6 +1,7 @@
 /** Case 8: CPU-bound handlers in process against worker threads (and processes), 2 slots on this machine. */
 import { availableParallelism } from "node:os";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import { Cue, type Isolation, type Work } from "runcue";
 import { target, type BenchCase, type CaseResult } from "../lib/case.js";
 import { interleave } from "../lib/measure.js";
@@ -19,8 +20,12 @@ interface BurnParams {
 }
 type Burn = (work: { params: BurnParams }) => number;
 
-/** Where the handlers run: in the cue's thread, or in a worker pool of that isolation. */
-type Mode = "in process" | Isolation;
+/**
+ * Where the handlers run: in the cue's thread; in a worker pool of that isolation, started
+ * before the timing (as in a program that keeps working) or, `thread cold`, inside it (the
+ * first use); or in two plain worker threads without runcue (started before the timing).
+ */
+type Mode = "in process" | Isolation | "thread cold" | "raw threads";
 
 interface Run {
   wallMs: number;
@@ -31,35 +36,82 @@ interface Run {
 }
 
 /**
- * A fresh cue (so a worker pool starts cold: its start-up is in the time), one service of 2
- * slots, `works` works of the burn handler submitted at once; timed from the first submit to
- * `idle`, with the event loop's delay sampled meanwhile.
+ * A fresh cue, one service of 2 slots, `works` works of the burn handler submitted at once;
+ * timed from the first submit to `idle`, with the event loop's delay sampled meanwhile. A warm
+ * pool has run one tiny work per slot before (so both workers are up); a cold one starts inside
+ * the timing.
  */
 async function measure(mode: Mode, burn: Burn, works: number, iterations: number): Promise<Run> {
+  if (mode === "raw threads") return rawThreads(works, iterations);
   const cue = new Cue();
   cue.service("cpu", { concurrent: CONCURRENT });
   const task =
     mode === "in process"
       ? cue.task("burn", { uses: "cpu" }, (work: Work<BurnParams>) => burn(work))
-      : cue.task<BurnParams, number>("burn", { uses: "cpu", worker: BURN, isolation: mode });
+      : cue.task<BurnParams, number>("burn", { uses: "cpu", worker: BURN, isolation: mode === "process" ? "process" : "thread" });
   let failed: Error | undefined;
   cue.on("fail", ({ error }) => {
     failed = error;
   });
   cue.start();
+  if (mode === "thread" || mode === "process") {
+    for (let i = 0; i < CONCURRENT; i++) void task.submit({ iterations: 1, seed: 1 });
+    await cue.idle();
+  }
+  const histogram = await startDelayMonitor();
+  const t0 = now();
+  for (let i = 0; i < works; i++) void task.submit({ iterations, seed: i + 1 });
+  await cue.idle();
+  const run = await stopDelayMonitor(histogram, now() - t0);
+  await cue.stop();
+  if (failed !== undefined) throw failed;
+  return run;
+}
+
+/**
+ * The baseline: two plain worker threads (no runcue, no pool) running the same module, started
+ * and ready before the timing, each fed the next work when it returns the last. Its speedup is
+ * what this machine allows in this run.
+ */
+async function rawThreads(works: number, iterations: number): Promise<Run> {
+  const code = `const { parentPort } = require("node:worker_threads");
+import(${JSON.stringify(BURN.href)}).then(({ default: burn }) => {
+  parentPort.on("message", (params) => parentPort.postMessage(burn({ params })));
+  parentPort.postMessage("ready");
+});`;
+  const threads = Array.from({ length: CONCURRENT }, () => new Worker(code, { eval: true }));
+  await Promise.all(threads.map((thread) => new Promise((resolve, reject) => {
+    thread.once("error", reject);
+    thread.once("message", resolve);
+  })));
+  const histogram = await startDelayMonitor();
+  const t0 = now();
+  let next = 0;
+  await Promise.all(threads.map((thread) => new Promise<void>((resolve) => {
+    const feed = (): void => {
+      if (next === works) resolve();
+      else thread.postMessage({ iterations, seed: ++next });
+    };
+    thread.on("message", feed);
+    feed();
+  })));
+  const run = await stopDelayMonitor(histogram, now() - t0);
+  await Promise.all(threads.map((thread) => thread.terminate()));
+  return run;
+}
+
+async function startDelayMonitor(): Promise<IntervalHistogram> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   // Its first tick only sets the reference point: a block before a second tick goes unrecorded.
   await delay(10);
-  const t0 = now();
-  for (let i = 0; i < works; i++) void task.submit({ iterations, seed: i + 1 });
-  await cue.idle();
-  const wallMs = now() - t0;
+  return histogram;
+}
+
+async function stopDelayMonitor(histogram: IntervalHistogram, wallMs: number): Promise<Run> {
   // The monitor's timer records a delay only when it fires: let it see the last stretch.
   await delay(5);
   histogram.disable();
-  await cue.stop();
-  if (failed !== undefined) throw failed;
   const ms = (ns: number): number => ns / 1e6;
   return { wallMs, delayP50: ms(histogram.percentile(50)), delayP99: ms(histogram.percentile(99)), delayMax: ms(histogram.max) };
 }
@@ -86,7 +138,7 @@ export const workersCase: BenchCase = {
     const rounds = ctx.quick ? 1 : 3;
     const burn = ((await import(BURN.href)) as { default: Burn }).default;
     const iterations = calibrate(burn, handlerMs);
-    const modes: Mode[] = ["in process", "thread", "process"];
+    const modes: Mode[] = ["in process", "thread", "thread cold", "process", "raw threads"];
     const runs = new Map<Mode, Run[]>(modes.map((m) => [m, []]));
     await interleave(
       rounds,
@@ -103,10 +155,16 @@ export const workersCase: BenchCase = {
     );
     const med = (mode: Mode, key: keyof Run): number => median(runs.get(mode)!.map((r) => r[key]));
     const inProcess = med("in process", "wallMs");
-    const labels: Record<Mode, string> = { "in process": "in process (handler in the cue's thread)", thread: "worker threads (isolation: \"thread\")", process: "child processes (isolation: \"process\")" };
+    const labels: Record<Mode, string> = {
+      "in process": "in process (handler in the cue's thread)",
+      thread: "worker threads (isolation: \"thread\")",
+      "thread cold": "worker threads, first use (their start in the time)",
+      process: "child processes (isolation: \"process\")",
+      "raw threads": `raw: ${CONCURRENT} plain worker threads, no runcue`,
+    };
     const table: Table = {
       title: "CPU-bound handlers: in process vs worker threads",
-      workload: `${works} works of a synchronous CPU loop calibrated to about ${handlerMs} ms (${iterations.toLocaleString("en-US")} xorshift rounds; ${formatMs(inProcess / works)} each as measured in process) through one service with concurrent: ${CONCURRENT}, on ${availableParallelism()} CPUs; a fresh cue per run (a pool's start-up counts), timed from the first submit to idle; the event loop's delay sampled meanwhile by monitorEventLoopDelay (1 ms resolution); medians of ${rounds} interleaved round(s).`,
+      workload: `${works} works of a synchronous CPU loop calibrated to about ${handlerMs} ms (${iterations.toLocaleString("en-US")} xorshift rounds; ${formatMs(inProcess / works)} each as measured in process) through one service with concurrent: ${CONCURRENT}, on ${availableParallelism()} CPUs; a fresh cue per run, its workers started before the timing unless marked first use, timed from the first submit to idle; the event loop's delay sampled meanwhile by monitorEventLoopDelay (1 ms resolution); medians of ${rounds} interleaved round(s).`,
       columns: ["handlers run", "wall time", "speedup vs in process", "loop delay p50", "loop delay p99", "loop delay max"],
       rows: modes.map((m) => [labels[m], formatMs(med(m, "wallMs")), formatRatio(inProcess / med(m, "wallMs")), formatMs(med(m, "delayP50")), formatMs(med(m, "delayP99")), formatMs(med(m, "delayMax"))]),
     };
@@ -121,8 +179,9 @@ export const workersCase: BenchCase = {
         target(`event-loop delay p99 < ${MAX_DELAY_P99_MS} ms with worker threads`, `${formatMs(p99)} (in process ${formatMs(med("in process", "delayP99"))})`, p99 < MAX_DELAY_P99_MS),
       ],
       notes: [
+        `Workers inherit the program's Node flags, loaders included: this suite runs under \`--import tsx\`, so each worker loads tsx as it starts (the first-use row pays it); a compiled program's workers start faster.`,
         "In process, the handlers are synchronous, so they run one at a time whatever the service allows, and the event loop waits for each.",
-        "A machine shared with other work lowers the speedup: two busy threads need two free cores.",
+        `A machine shared with other work lowers the speedup: two busy threads need two free cores. The raw threads show what this machine allowed in this run (${formatRatio(inProcess / med("raw threads", "wallMs"))}); runcue's worker threads took ${formatRatio(med("thread", "wallMs") / med("raw threads", "wallMs"))} their time.`,
       ],
       data: Object.fromEntries([...runs]),
     };
