@@ -11,7 +11,9 @@ export type Colors = ReturnType<typeof picocolors.createColors>;
  * and TERM=dumb), and never when `enabled` is false (`--no-color`).
  */
 export function colorsFor(stream: { isTTY?: boolean }, enabled?: boolean): Colors {
-  return picocolors.createColors(enabled !== false && picocolors.isColorSupported && stream.isTTY === true);
+  // picocolors turns colour on whenever CI is set, even for TERM=dumb: a dumb terminal gets none here.
+  const dumb = process.env.TERM === "dumb";
+  return picocolors.createColors(enabled !== false && !dumb && picocolors.isColorSupported && stream.isTTY === true);
 }
 
 function pad2(n: number): string {
