@@ -49,7 +49,7 @@ export interface Cap {
 export function capOf(limiters: readonly Limiter[], now: number): Cap {
   let cap: Cap = { service: undefined, bound: Infinity };
   for (const limiter of limiters) {
-    if ((limiter as { readonly keyed?: boolean }).keyed === true) continue;
+    if (limiter.keyed) continue;
     const concurrent = limiter.status(now).concurrent;
     if (concurrent < cap.bound) cap = { service: limiter.name, bound: concurrent };
   }
