@@ -143,6 +143,16 @@ describe("a worker task runs its module's default export off the event loop", ()
     expect(Math.max(...results.map((r) => r.calls))).toBeGreaterThanOrEqual(3);
   });
 
+  it("a service with per caps each key, not the pool: works of two keys run in two workers at once", async () => {
+    const cue = new Cue();
+    cue.service("api", { concurrent: 1, per: (work) => String((work.params as { user: string }).user) });
+    cues.push(cue.start());
+    const echo = cue.task("echo", { uses: "api", worker: behaviors });
+    const ids = await Promise.all(["ann", "bob"].map((user) => echo.submit({ mode: "echo", user, delay: 100 })));
+    const results = await Promise.all(ids.map(async (id) => (await cue.wait(id)).result as Echo));
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
+  });
+
   it("with isolation \"process\" runs the same module in a child process", async () => {
     const cue = workerCue();
     const echo = cue.task("echo", { uses: "cpu", worker: behaviors, isolation: "process" });
