@@ -192,6 +192,7 @@ describe("per-key limits", () => {
     cue.task("t", { uses: "api" }, () => 1);
     cue.start();
     await expect(cue.submit("t", { key: 42 })).rejects.toThrow(/Invalid key from per of service "api": 42/);
+    await expect(cue.submit("t", null)).rejects.toThrow(/The per function of service "api" threw/);
     const ok = await cue.submit("t", { key: "k" });
     await clock.runUntilIdle(() => cue.idle());
     expect((await cue.get(ok))?.state).toBe("completed");

@@ -21,6 +21,7 @@ describe("decideOutcome", () => {
     ["RateLimited names its service", new RateLimited({ retryAfter: 5, service: "api" }), 1, once, { kind: "pushback", pauseMs: 5, service: "api" }],
     ["a RateLimited from another copy (by code) pushes back", { name: "RateLimited", code: "ERR_RATE_LIMITED", retryAfter: 70 }, 1, once, { kind: "pushback", pauseMs: 70 }],
     ["a Permanent from another copy (by code) fails", { code: "ERR_PERMANENT", message: "no" }, 1, threeAttempts, { kind: "fail" }],
+    ["a ConfigurationError fails even with attempts left (it would fail the same way again)", new ConfigurationError("ERR_INVALID_OPTION", "bad"), 1, threeAttempts, { kind: "fail" }],
   ] as const)("%s", (_name, thrown, attempt, policy, expected) => {
     expect(decideOutcome(thrown, attempt, policy, random)).toMatchObject(expected);
   });

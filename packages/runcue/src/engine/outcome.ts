@@ -14,7 +14,7 @@ export type Outcome =
  * attempt it was and the task's retry policy. Pure: no clock, no state.
  * - `RateLimited` (by code, from any copy of runcue): pushback for `retryAfter`; no attempt is used.
  *   An invalid `retryAfter` fails the work with a `ConfigurationError` naming the value.
- * - `Permanent`: fail now.
+ * - `Permanent`, or a `ConfigurationError`: fail now.
  * - otherwise, with attempts left: retry after `Retry`'s `delay` or the policy's backoff.
  * - otherwise: fail with the error.
  */
@@ -29,7 +29,8 @@ export function decideOutcome(thrown: unknown, attempt: number, policy: RetryPol
       return { kind: "fail", error: invalid instanceof ConfigurationError ? Object.assign(invalid, { cause: thrown }) : error };
     }
   }
-  if (isPermanent(thrown) || attempt >= policy.attempts) return { kind: "fail", error };
+  // A ConfigurationError (bad input, a worker module that cannot load) fails the same way every time.
+  if (isPermanent(thrown) || isConfigurationError(thrown) || attempt >= policy.attempts) return { kind: "fail", error };
   let delayMs = policy.delayAfter(attempt, random);
   if (isRetry(thrown)) {
     const delay = (thrown as { delay?: unknown }).delay;
@@ -42,4 +43,13 @@ export function decideOutcome(thrown: unknown, attempt: number, policy: RetryPol
     }
   }
   return { kind: "retry", error, delayMs };
+}
+
+/** `instanceof ConfigurationError`, false for values that throw when asked (revoked proxies). */
+function isConfigurationError(value: unknown): boolean {
+  try {
+    return value instanceof ConfigurationError;
+  } catch {
+    return false;
+  }
 }

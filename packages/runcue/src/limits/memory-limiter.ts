@@ -1,4 +1,4 @@
-import { ConfigurationError, describeValue } from "../errors.js";
+import { ConfigurationError, describeValue, messageOf } from "../errors.js";
 import { checkCosts, recordedWeightOf, weightOf, type Costs, type LimitRequest } from "./costs.js";
 import { KeyState, makeWindows } from "./key-state.js";
 import type { KeyStatus, LimitBlock, Limiter, ObserveOptions, ServiceStatus, WindowStatus } from "./limiter.js";
@@ -51,7 +51,12 @@ export class MemoryLimiter implements Limiter {
 
   keyOf(work: object): string | undefined {
     if (this.#per === undefined) return undefined;
-    const key = (this.#per as (work: object) => unknown)(work);
+    let key: unknown;
+    try {
+      key = (this.#per as (work: object) => unknown)(work);
+    } catch (error) {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `The per function of service "${this.name}" threw: ${messageOf(error)}`, { cause: error });
+    }
     if (typeof key !== "string" || key.length === 0) {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key from per of service "${this.name}": ${describeValue(key)} (expected a non-empty string)`);
     }
