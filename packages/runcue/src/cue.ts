@@ -5,7 +5,7 @@ import type { CueStatus, ListOptions } from "./engine/queries.js";
 import type { CueSummary } from "./engine/summary.js";
 import type { CueEventName, CueListener } from "./events/event-map.js";
 import type { Limiter } from "./limits/limiter.js";
-import type { ServiceOptions } from "./limits/service-options.js";
+import { SERVICE_OPTIONS, type ServiceOptions } from "./limits/service-options.js";
 import { ServiceHandle } from "./service-handle.js";
 import { resolveCueOptions, type CueOptions, type PriorityContext, type SubmitOptions } from "./options.js";
 import type { Middleware } from "./run/middleware.js";
@@ -101,7 +101,7 @@ export class Cue {
     const registered = this.#engine.services.get(name);
     if (options === undefined && registered !== undefined) return new ServiceHandle(registered, this.#engine.clock, () => this.#engine.kick());
     options ??= {};
-    checkOptions(options, ["rate", "concurrent", "burst", "per"], `options of service "${name}"`);
+    checkOptions(options, SERVICE_OPTIONS, `options of service "${name}"`);
     this.#engine.addService(name, options);
     return new ServiceHandle(this.#engine.services.get(name) as Limiter, this.#engine.clock, () => this.#engine.kick());
   }

@@ -1,6 +1,6 @@
 import { ConfigurationError, describeValue } from "./errors.js";
 import type { Limiter, ServiceStatus } from "./limits/limiter.js";
-import type { ServiceOptions } from "./limits/service-options.js";
+import { SERVICE_OPTIONS, type ServiceOptions } from "./limits/service-options.js";
 import type { Clock } from "./time/clock.js";
 import { parseDuration, type Duration } from "./time/duration.js";
 import { checkOptions } from "./validate.js";
@@ -47,7 +47,7 @@ export class ServiceHandle {
    * openai.update({ rate: ["1000/min", "150000 tokens/min"], concurrent: 40 });
    */
   update(options: ServiceOptions): this {
-    checkOptions(options, ["rate", "concurrent", "burst", "per"], `update of service "${this.name}"`);
+    checkOptions(options, SERVICE_OPTIONS, `update of service "${this.name}"`);
     this.#limiter.update(options, this.#clock.now());
     this.#kick();
     return this;

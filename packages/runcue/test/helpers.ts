@@ -33,3 +33,15 @@ export function maxInWindow(starts: number[], interval: number): number {
   }
   return best;
 }
+
+/** The largest sum of weights in any window of `interval` (half-open), as an observer would add them: `[time, weight]` pairs. */
+export function maxWeightInWindow(entries: [number, number][], interval: number): number {
+  const s = [...entries].sort((a, b) => a[0] - b[0]);
+  let best = 0;
+  for (let i = 0; i < s.length; i++) {
+    let sum = 0;
+    for (let j = i; j < s.length && (s[j] as [number, number])[0] - (s[i] as [number, number])[0] < interval; j++) sum += (s[j] as [number, number])[1];
+    best = Math.max(best, sum);
+  }
+  return best;
+}

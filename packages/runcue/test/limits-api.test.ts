@@ -2,19 +2,7 @@
 // reports, burst, per-key limits, live updates, server hints, and service handles.
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, RateLimited, parseRate, sleep, type Work } from "runcue";
-import { maxInWindow, virtualCue } from "./helpers.js";
-
-/** The largest sum of weights in any window of `interval` (half-open). */
-function maxWeightInWindow(starts: [number, number][], interval: number): number {
-  const s = [...starts].sort((a, b) => a[0] - b[0]);
-  let best = 0;
-  for (let i = 0; i < s.length; i++) {
-    let sum = 0;
-    for (let j = i; j < s.length && (s[j] as [number, number])[0] - (s[i] as [number, number])[0] < interval; j++) sum += (s[j] as [number, number])[1];
-    best = Math.max(best, sum);
-  }
-  return best;
-}
+import { maxInWindow, maxWeightInWindow, virtualCue } from "./helpers.js";
 
 describe("rate strings", () => {
   it("accept ms, a count before the unit, and a measure", () => {

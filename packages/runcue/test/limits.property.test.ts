@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Cue, VirtualClock, sleep, type Work } from "runcue";
-import { maxInWindow } from "./helpers.js";
+import { maxInWindow, maxWeightInWindow } from "./helpers.js";
 
 interface Spec {
   count: number;
@@ -35,18 +35,6 @@ const spec: fc.Arbitrary<Spec> = fc.record({
   asyncChecks: fc.boolean(),
   update: fc.option(fc.record({ at: fc.integer({ min: 1, max: 500 }), count: fc.integer({ min: 1, max: 6 }), tokens: fc.integer({ min: 50, max: 400 }) }), { nil: undefined }),
 });
-
-/** The largest sum of weights in any window of `interval` (half-open), as an observer would add them. */
-function maxSum(entries: [number, number][], interval: number): number {
-  const s = [...entries].sort((a, b) => a[0] - b[0]);
-  let best = 0;
-  for (let i = 0; i < s.length; i++) {
-    let sum = 0;
-    for (let j = i; j < s.length && (s[j] as [number, number])[0] - (s[i] as [number, number])[0] < interval; j++) sum += (s[j] as [number, number])[1];
-    best = Math.max(best, sum);
-  }
-  return best;
-}
 
 describe("limits under random costs, bursts, keys and updates", () => {
   it("windows (counting reported over-estimates), bursts and per-key limits hold, and every work completes", async () => {
@@ -107,7 +95,7 @@ describe("limits under random costs, bursts, keys and updates", () => {
         if (s.burst !== undefined && s.burst < s.count && s.update === undefined) {
           expect(maxInWindow(times, (s.burst * s.intervalMs) / s.count), `burst of ${key}`).toBeLessThanOrEqual(s.burst);
         }
-        expect(maxSum(weights.get(key) ?? [], s.intervalMs), `tokens of ${key}`).toBeLessThanOrEqual(s.tokens);
+        expect(maxWeightInWindow(weights.get(key) ?? [], s.intervalMs), `tokens of ${key}`).toBeLessThanOrEqual(s.tokens);
       }
     }), { numRuns: 120 });
   });

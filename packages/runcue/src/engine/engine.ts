@@ -2,7 +2,6 @@ import { CancelledError, ConfigurationError, describeValue, RuncueError, type Ti
 import { Emitter } from "../events/emitter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
-import type { Lane } from "../queue/lane.js";
 import type { PriorityContext, ResolvedCueOptions, SubmitOptions } from "../options.js";
 import { inlineExecutor, type Executor } from "../run/executor.js";
 import type { Middleware } from "../run/middleware.js";
@@ -10,6 +9,7 @@ import type { TaskDef } from "../task.js";
 import type { Clock, TimerHandle } from "../time/clock.js";
 import { parseDuration } from "../time/duration.js";
 import { Lifecycle } from "../work/lifecycle.js";
+import { checkOptions } from "../validate.js";
 import { Phase, isPendingPhase } from "../work/phase.js";
 import { WorkRecord, type CueChecks } from "../work/record.js";
 import type { Work } from "../work/work.js";
@@ -189,10 +189,6 @@ export class Engine {
     this.#schedulePump();
   }
 
-  laneOf(work: WorkRecord): Lane<WorkRecord> {
-    return work.lane;
-  }
-
   get services(): ReadonlyMap<string, Limiter> {
     return this.catalog.services;
   }
@@ -219,7 +215,7 @@ export class Engine {
     let fixed: number | undefined;
     let delay = 0;
     if (options !== undefined) {
-      this.queries.checkOptions(options, SUBMIT_OPTIONS, "submit options");
+      checkOptions(options, SUBMIT_OPTIONS, "submit options");
       key = options.key;
       if (key !== undefined) {
         if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${describeValue(key)} (expected a string)`);

@@ -1,7 +1,6 @@
 import { describeValue, messageOf } from "../errors.js";
 import type { BlockReason } from "../events/event-map.js";
 import type { Limiter } from "../limits/limiter.js";
-import type { Lane } from "../queue/lane.js";
 import { Phase } from "../work/phase.js";
 import type { WorkRecord } from "../work/record.js";
 import type { Work } from "../work/work.js";
@@ -26,7 +25,6 @@ export interface ExplainContext {
   checksSaturated: boolean;
   checkConcurrency: number;
   checkTimeout: number | undefined;
-  laneOf(work: WorkRecord): Lane<WorkRecord>;
 }
 
 const BLOCK_DETAILS = {
@@ -61,7 +59,7 @@ export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
           ? { work, reason: "queued", details: `Waiting for one of ${ctx.checkConcurrency} async check slots (checkConcurrency)` }
           : { work, reason: "queued", details: `${work.task} is waiting for its isReady/isStale check` };
       }
-      const lane = ctx.laneOf(work);
+      const lane = work.lane;
       for (let i = 0; i < lane.limiters.length; i++) {
         const block = (lane.limiters[i] as Limiter).block(now, lane.keys[i], work);
         if (block) {

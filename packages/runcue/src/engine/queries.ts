@@ -22,7 +22,6 @@ export interface QueryHost {
   readonly screening: { readonly saturated: boolean };
   readonly catalog: { readonly lanes: ReadonlyMap<string, Lane<WorkRecord>> };
   isStarted(): boolean;
-  laneOf(work: WorkRecord): Lane<WorkRecord>;
 }
 
 /** Filters of `cue.list()`. */
@@ -65,11 +64,6 @@ export class Queries {
 
   constructor(engine: QueryHost) {
     this.#engine = engine;
-  }
-
-  /** Validates an options object (every query and `submit` checks its options the same way). */
-  checkOptions(value: unknown, allowed: readonly string[], what: string): void {
-    checkOptions(value, allowed, what);
   }
 
   /** @throws ConfigurationError for an id that is not a string. */
@@ -163,7 +157,6 @@ export class Queries {
       checksSaturated: engine.screening.saturated,
       checkConcurrency: engine.options.checkConcurrency,
       checkTimeout: engine.options.checkTimeout,
-      laneOf: (w: WorkRecord) => engine.laneOf(w),
     };
   }
 

@@ -110,10 +110,6 @@ export class RateWindow implements Window {
   }
 
   /** True when one more start (or reservation) fits at `now`. */
-  available(now: number): boolean {
-    return this.used(now) < this.limit;
-  }
-
   fits(now: number): boolean {
     return this.used(now) < this.limit;
   }
@@ -138,7 +134,7 @@ export class RateWindow implements Window {
     return this.record(now);
   }
 
-  /** Records a start at `now` (the caller checked {@link available}); the oldest goes if the ring is full. */
+  /** Records a start at `now` (the caller checked {@link fits}); the oldest goes if the ring is full. */
   record(now: number): undefined {
     if (this.#count === this.limit) {
       this.#head = this.#head + 1 === this.limit ? 0 : this.#head + 1;

@@ -30,6 +30,9 @@ export interface ServiceOptions {
   per?: (work: Work) => string;
 }
 
+/** The option names of `cue.service()` and `service.update()`. */
+export const SERVICE_OPTIONS = ["rate", "concurrent", "burst", "per"] as const;
+
 /** The limits an options object resolves to. */
 export interface ResolvedLimits {
   concurrent: number;
