@@ -78,9 +78,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   for (let doc = 1; doc <= count; doc++) await fetchDoc.submit({ doc });
   const settled = new Promise<void>((resolve) => {
     const check = (): void => {
-      if (summarized.size === count - 1 && cue.status().running === 0) resolve();
+      // Only the unreadable document's summary is left: nothing runs, nothing else waits (a fetch
+      // may still be in a retry delay when the last other summary completes).
+      const { running, pending } = cue.status();
+      if (summarized.size === count - 1 && running === 0 && pending === 1) resolve();
     };
     cue.on("complete", check);
+    cue.on("fail", check);
     cue.on("stall", check);
   });
   return { cue, dashboard, settled };
