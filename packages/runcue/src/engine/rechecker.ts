@@ -154,7 +154,7 @@ export class Rechecker {
     try {
       for (let n = 0; w !== undefined && n < budget; n++) {
         if (this.#slots.saturated || !this.#host.isStarted()) return sweep ? w : undefined;
-        const next = w.next;
+        const next = w.blockedNext;
         if (!w.checkSlot) this.#ask(w);
         // The answer may have unblocked `next` too (a check that cancels or resubmits): stay on the list.
         w = next !== undefined && next.phase === Phase.Blocked ? next : next === undefined ? undefined : this.#list.head;

@@ -2,7 +2,7 @@ import type { WorkRecord } from "../work/record.js";
 
 /**
  * Works whose readiness check said no, in the order they were found blocked (roughly oldest
- * first). Intrusive doubly-linked list through `prev`/`next`: O(1) append and removal, and a
+ * first). Intrusive doubly-linked list through `blockedPrev`/`blockedNext`: O(1) append and removal, and a
  * sweep can stop anywhere and resume later.
  */
 export class BlockedList {
@@ -11,21 +11,21 @@ export class BlockedList {
   size = 0;
 
   append(work: WorkRecord): void {
-    work.prev = this.tail;
-    work.next = undefined;
-    if (this.tail) this.tail.next = work;
+    work.blockedPrev = this.tail;
+    work.blockedNext = undefined;
+    if (this.tail) this.tail.blockedNext = work;
     else this.head = work;
     this.tail = work;
     this.size++;
   }
 
   remove(work: WorkRecord): void {
-    if (work.prev) work.prev.next = work.next;
-    else this.head = work.next;
-    if (work.next) work.next.prev = work.prev;
-    else this.tail = work.prev;
-    work.prev = undefined;
-    work.next = undefined;
+    if (work.blockedPrev) work.blockedPrev.blockedNext = work.blockedNext;
+    else this.head = work.blockedNext;
+    if (work.blockedNext) work.blockedNext.blockedPrev = work.blockedPrev;
+    else this.tail = work.blockedPrev;
+    work.blockedPrev = undefined;
+    work.blockedNext = undefined;
     this.size--;
   }
 }

@@ -32,7 +32,7 @@ export type BlockCause = "not_ready" | "check_error" | "check_timeout";
  * The engine's record of a work. It is the object users see as {@link Work}; the fields below
  * the public ones are the engine's bookkeeping and not part of the API. `phase` is written only
  * by `Lifecycle`; each container writes its own position field (`slot`, `fifoPos`,
- * `prev`/`next`, `deadlinePos`).
+ * `blockedPrev`/`blockedNext`, `deadlinePos`).
  */
 export class WorkRecord implements Work<unknown, unknown> {
   readonly task: string;
@@ -72,8 +72,8 @@ export class WorkRecord implements Work<unknown, unknown> {
   /** @internal when it last became pending (submit or retry), for pending timeouts. */
   pendingSince: number;
   /** @internal neighbours in the blocked list (phase `Blocked`). */
-  prev: WorkRecord | undefined = undefined;
-  next: WorkRecord | undefined = undefined;
+  blockedPrev: WorkRecord | undefined = undefined;
+  blockedNext: WorkRecord | undefined = undefined;
   /** @internal why it is `Blocked`. */
   blockCause: BlockCause = "not_ready";
   /** @internal per-attempt and per-check token: answers of a superseded attempt or check are ignored. */
