@@ -34,7 +34,7 @@ async function acquire(limiter: Limiter, now: number, request: LimitRequest = re
 }
 
 function make(store: LimiterStore, options: ServiceOptions): Limiter {
-  return store.limiter("s", options, { clock: new VirtualClock(), rateGuardMs: 0 });
+  return store.limiter("s", options, { clock: new VirtualClock(), rateGuardMs: 0, wake: () => undefined });
 }
 
 /**

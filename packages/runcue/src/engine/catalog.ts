@@ -25,9 +25,11 @@ export class Catalog {
   readonly #clock: Clock;
   readonly #laneAdded: (lane: Lane<WorkRecord>) => void;
   readonly #hasLiveWork: (task: string) => boolean;
+  readonly #wake: () => void;
 
-  constructor(store: LimiterStore, clock: Clock, laneAdded: (lane: Lane<WorkRecord>) => void, hasLiveWork: (task: string) => boolean) {
+  constructor(store: LimiterStore, clock: Clock, laneAdded: (lane: Lane<WorkRecord>) => void, hasLiveWork: (task: string) => boolean, wake: () => void) {
     this.#store = store;
+    this.#wake = wake;
     this.#clock = clock;
     this.#laneAdded = laneAdded;
     this.#hasLiveWork = hasLiveWork;
@@ -38,7 +40,7 @@ export class Catalog {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
     }
     const rateGuardMs = this.#clock === systemClock ? RATE_GUARD_MS : 0;
-    this.services.set(name, this.#store.limiter(name, options ?? {}, { clock: this.#clock, rateGuardMs }));
+    this.services.set(name, this.#store.limiter(name, options ?? {}, { clock: this.#clock, rateGuardMs, wake: this.#wake }));
   }
 
   addTask(name: unknown, options: unknown, handler: unknown): TaskDef {

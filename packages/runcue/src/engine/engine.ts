@@ -177,7 +177,7 @@ export class Engine {
       stallWarning: (sinceMs) => this.#stallWarning(sinceMs),
     }, options);
     this.queries = new Queries(this);
-    this.catalog = new Catalog(options.store, this.clock, (lane) => this.dispatcher.addLane(lane), (task) => this.queries.hasLiveWork(task));
+    this.catalog = new Catalog(options.store, this.clock, (lane) => this.dispatcher.addLane(lane), (task) => this.queries.hasLiveWork(task), () => this.#schedulePump());
   }
 
   isStarted(): boolean {

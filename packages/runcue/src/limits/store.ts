@@ -8,6 +8,13 @@ export interface StoreContext {
   readonly clock: Clock;
   /** Extra time each rate start keeps its slot (1 ms on the system clock, 0 on a virtual one). */
   readonly rateGuardMs: number;
+  /**
+   * Asks the cue for another dispatch pass soon (on a later macrotask; harmless when stopped).
+   * For a store whose limits change without anything happening in this cue, e.g. a slot freed
+   * by another process: a `tryAcquire` that answered `Infinity` (or a time far off) is asked
+   * again then. The in-memory store never needs it: every change it sees comes from the cue.
+   */
+  readonly wake: () => void;
 }
 
 /**
