@@ -1,7 +1,8 @@
-import { MemoryLimiter, type Costs, type KeyStatus, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext, type WindowStatus } from "runcue";
+import { ConfigurationError, MemoryLimiter, type Costs, type KeyStatus, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext, type WindowStatus } from "runcue";
 import type { Link } from "./link.js";
 import { Scope } from "./scope.js";
 import { ACQUIRE, COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+import { REGISTER } from "./session-scripts.js";
 
 /** What a limiter is asked to admit (the core's `LimitRequest`). */
 interface LimitRequest {
@@ -23,6 +24,8 @@ export interface LimiterTuning {
   pollMs: number;
   /** How soon to ask again while Redis is unreachable. */
   retryMs: number;
+  /** Receives a configuration conflict with another cue (once per conflict). */
+  onError: (error: Error) => void;
 }
 
 const COUNT = "#";
@@ -47,6 +50,14 @@ export class RedisLimiter implements Limiter {
   #burst: number | undefined;
   readonly #base: Scope;
   readonly #keys = new Map<string, Scope>();
+  /** The limits as registered in Redis (JSON), compared with every other cue's. */
+  #limits = "";
+  /** `set` after an `update()` until Redis took the new limits; `check` otherwise. */
+  #register: "set" | "check" = "check";
+  /** A conflict with the limits another cue registered, while it lasts. */
+  #conflict: ConfigurationError | undefined;
+  /** Settles once the limits were registered at creation: rejects with a {@link ConfigurationError} on a conflict. */
+  readonly registered: Promise<void>;
 
   constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning) {
     this.name = name;
@@ -57,6 +68,17 @@ export class RedisLimiter implements Limiter {
     this.#service = `${link.ns}:s:${encodeURIComponent(name)}`;
     this.#base = new Scope(this.#service);
     this.#reshape();
+    this.registered = link.register(this.#service, this.#limits, "check").then((other) => {
+      if (other !== "") throw this.#conflicting(other);
+    });
+    this.registered.catch(() => undefined); // reported through store.ready() and the blocks
+  }
+
+  #conflicting(other: string): ConfigurationError {
+    const error = new ConfigurationError("ERR_INVALID_OPTION", `Service "${this.name}" is registered in Redis namespace ${this.#link.ns} with other limits: ${other} there, ${this.#limits} here (every cue sharing a namespace must give a service the same limits; change them with service.update() in every process)`);
+    if (this.#conflict?.message !== error.message) this.#tuning.onError(error);
+    this.#conflict = error;
+    return error;
   }
 
   /** Reads the limits (windows, burst windows, cap) as the core derived them. */
@@ -65,6 +87,10 @@ export class RedisLimiter implements Limiter {
     this.#concurrent = status.concurrent;
     this.#burst = status.burst;
     this.#windows = status.rates.map((r) => ({ measure: r.measure ?? undefined, limit: r.limit, intervalMs: r.intervalMs, label: r.label }));
+    const limits: Record<string, unknown> = { rate: this.#windows.map((w) => w.label), concurrent: Number.isFinite(this.#concurrent) ? this.#concurrent : null };
+    if (this.#burst !== undefined) limits.burst = this.#burst;
+    if (this.keyed) limits.per = true;
+    this.#limits = JSON.stringify(limits);
   }
 
   get timed(): boolean {
@@ -108,26 +134,53 @@ export class RedisLimiter implements Limiter {
     const link = this.#link;
     const lease = link.nextLease();
     const cost = Object.entries(request.cost ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
-    const args = [link.time(now), link.clientId, lease, String(link.leaseMs), String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length)];
+    const args = [link.time(now), link.clientId, lease, String(link.leaseMs), link.epoch, link.fresh(), this.#limits, this.#register];
+    args.push(String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length));
     // A start keeps its slot `rateGuardMs` longer than the interval (the core's guard on the system clock).
     for (const w of this.#windows) args.push(w.measure ?? COUNT, String(w.limit), String(w.intervalMs + this.#context.rateGuardMs));
     const keys = [scope.prefix, link.ns, this.#base.prefix];
     const frees = scope.frees;
+    const changes = frees + scope.commits;
+    const sent = performance.now();
     return link.call(ACQUIRE, keys, args).then(
-      (reply) => this.#answer(scope, lease, request, now, reply as string[], scope.frees - frees),
+      (reply) => this.#answer(scope, lease, request, now, reply as string[], scope.frees - frees, sent, scope.frees + scope.commits > changes),
       (error: unknown) => this.#unavailable(scope, now, error),
     );
   }
 
-  #answer(scope: Scope, lease: string, request: LimitRequest, asked: number, reply: (string | number)[], freedSince: number): true | number {
-    const [granted, reason, retryAt, serverNow, held, ...used] = reply;
-    const now = this.#link.serverTime ? this.#context.clock.now() : asked;
+  #answer(scope: Scope, lease: string, request: LimitRequest, asked: number, reply: (string | number)[], freedSince: number, sent: number, changed: boolean): true | number | Promise<number> {
+    const [granted, reason, retryAt, serverNow, held, epoch, ...used] = reply;
+    const link = this.#link;
+    const now = link.serverTime ? this.#context.clock.now() : asked;
     // Server times become this process's times as durations from the reply (no clock compare).
     const local = (t: number): number => now + (t - Number(serverNow));
+    link.sawTime(Number(serverNow));
+    const stale = link.sawEpoch(String(epoch), String(reason));
     scope.unavailable = false;
+    if (reason === "stale" || reason === "reseeding") {
+      const until = Math.max(local(Number(retryAt)), asked + 1e-3);
+      scope.block = { reason: "rate_limited", details: `Service '${this.name}': reseeding: Redis lost its state (restarted without persistence, flushed, failed over); every process pushes its starts back before any starts again, ${Math.ceil(until - now)}ms more`, until };
+      // Stale: this process pushes its own state first, then waits out the period.
+      return stale === undefined ? until : stale.then(() => until, () => now + this.#tuning.retryMs);
+    }
+    if (reason === "conflict") {
+      const error = this.#conflicting(String(retryAt));
+      scope.block = { reason: "rate_limited", details: `Service '${this.name}': ${error.message}`, until: now + this.#tuning.pollMs };
+      return now + this.#tuning.pollMs;
+    }
+    this.#conflict = undefined;
+    this.#register = "check";
     scope.held = Math.max(0, Number(held) - freedSince);
     scope.used = used.map(Number);
     if (Number(granted) === 1) {
+      const costs = this.#costs(request, false);
+      link.journal.granted(lease, scope.prefix, costs);
+      // Self-fencing: a grant that took most of a lease to arrive (an event-loop stall, a frozen
+      // Redis) may belong to a process already reaped: give it back and ask again.
+      if (link.serverTime && performance.now() - sent > link.leaseMs / 2) {
+        this.#free(scope, lease, request, true);
+        return now + 1e-3;
+      }
       scope.reserved.push(lease);
       scope.reservedFor.set(request, lease);
       scope.block = undefined;
@@ -137,6 +190,9 @@ export class RedisLimiter implements Limiter {
     const retry = Number(retryAt);
     const remote = scope.held > scope.local;
     const poll = Math.max(now, asked) + this.#tuning.pollMs;
+    // This process freed or started something while the reply was on its way (its dispatch pass
+    // skipped this lane, busy asking): the answer may be out of date, ask again at once.
+    const again = Math.max(now, asked) + 1e-3;
     switch (reason) {
       case "paused": {
         const until = Math.max(local(retry), asked + 1e-3);
@@ -146,11 +202,11 @@ export class RedisLimiter implements Limiter {
       }
       case "full":
         scope.block = { reason: "service_full", details: `${who} at capacity (${scope.held}/${this.#concurrent} across processes, ${scope.local} here)` };
-        // Only a finish frees a slot: one here runs a dispatch pass; one elsewhere we must ask about.
-        return remote ? poll : Infinity;
+        // Only a finish frees a slot: one here runs a dispatch pass; one elsewhere rings the bell.
+        return changed ? again : remote ? this.#bell(scope, poll) : Infinity;
       case "reserved":
         scope.block = { reason: "rate_limited", details: `${who} rate window full of reserved starts (across processes); waiting for them to start` };
-        return remote ? poll : Infinity;
+        return changed ? again : remote ? this.#bell(scope, poll) : Infinity;
       default: {
         const until = Math.max(local(retry), asked + 1e-3);
         const what = reason === "observed" ? "the server reported nothing left" : `a rate window is full (${this.#usage(scope)})`;
@@ -158,6 +214,16 @@ export class RedisLimiter implements Limiter {
         return until;
       }
     }
+  }
+
+  /**
+   * Waits for the scope's bell: a slot freed by another process wakes the cue (one more
+   * dispatch pass). The poll stays as a safety net (a bell lost with a Redis restart).
+   */
+  #bell(scope: Scope, poll: number): number {
+    const wake = this.#context.wake;
+    if (wake !== undefined) this.#link.bell(`${scope.prefix}:bell`, wake);
+    return poll;
   }
 
   /** Fail closed: no grant while Redis is away; ask again a little later. */
@@ -180,9 +246,12 @@ export class RedisLimiter implements Limiter {
     const lease = scope.takeReserved(request);
     if (lease === undefined) return;
     scope.committed.push(lease);
+    scope.commits++;
     scope.leaseOf.set(request, lease);
     const ttl = Math.max(...this.#windows.map((w) => w.intervalMs), 0) + this.#context.rateGuardMs + 1000;
-    this.#link.send(COMMIT, [scope.prefix], [this.#link.time(at), lease, this.#costs(request, true), String(Math.ceil(ttl))]);
+    const costs = this.#costs(request, true);
+    const link = this.#link;
+    link.send(COMMIT, [scope.prefix], [link.time(at), lease, costs, String(Math.ceil(ttl))], (recorded) => link.journal.committed(lease, scope.prefix, Number(recorded), costs, Math.ceil(ttl)));
   }
 
   cancel(key: string | undefined, request: LimitRequest): void {
@@ -195,7 +264,9 @@ export class RedisLimiter implements Limiter {
 
   release(key: string | undefined): void {
     const scope = this.#scope(key);
-    const lease = scope.committed.shift();
+    // The engine commits only on lanes with a rate window: a start on a service with only a
+    // concurrency cap still holds its (reserved) lease. Slots are alike: free any.
+    const lease = scope.committed.shift() ?? scope.reserved.shift();
     if (lease === undefined) return;
     this.#free(scope, lease, undefined, false);
     this.#forget(key, scope);
@@ -211,7 +282,8 @@ export class RedisLimiter implements Limiter {
       });
     }
     if (scope.block?.reason === "service_full") scope.block = undefined;
-    this.#link.send(FREE, [scope.prefix, this.#link.ns], [this.#link.clientId, lease]);
+    this.#link.journal.freed(lease, reserved);
+    this.#link.send(FREE, [scope.prefix, this.#link.ns], [this.#link.clientId, lease, this.#link.time(this.#context.clock.now())]);
   }
 
   /** Lets go of an idle key's cache, so memory follows the active keys. */
@@ -224,6 +296,7 @@ export class RedisLimiter implements Limiter {
     const lease = scope.leaseOf.get(request);
     if (lease === undefined) return;
     const list = (costs: Costs | undefined): string => Object.entries(costs ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
+    this.#link.journal.reported(lease, actual);
     this.#link.send(REPORT, [scope.prefix], [lease, list(actual), list(request.cost)]);
   }
 
@@ -240,7 +313,8 @@ export class RedisLimiter implements Limiter {
     if (until <= scope.pausedUntil) return;
     scope.pausedUntil = until;
     const now = this.#context.clock.now();
-    this.#link.send(PAUSE, [scope.prefix], [this.#link.time(now), String(Math.max(0, until - now))]);
+    const link = this.#link;
+    link.send(PAUSE, [scope.prefix], [link.time(now), String(Math.max(0, until - now))], (end) => link.journal.paused(scope.prefix, Number(end)));
   }
 
   pausedUntil(now: number, key?: string): number {
@@ -252,6 +326,10 @@ export class RedisLimiter implements Limiter {
   update(options: ServiceOptions, now: number): void {
     this.#shape.update(options, now); // validates (and refuses a new `per`) as the core does
     this.#reshape();
+    // Last update wins: these limits replace the registered ones; a cue elsewhere that still
+    // has the old ones is refused (a conflict) until it updates too.
+    this.#register = "set";
+    this.#link.send(REGISTER, [this.#service], [this.#limits, "set", String(this.#link.leaseMs)]);
   }
 
   observe(options: ObserveOptions, now: number): void {

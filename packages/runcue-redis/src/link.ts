@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createClient } from "redis";
-import { ACQUIRE, COMMIT, FREE, HEARTBEAT, LEAVE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+import { Bells, type BlockingClient } from "./bells.js";
+import { Journal } from "./journal.js";
+import { ACQUIRE, COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+import { HEARTBEAT, LEAVE, POKE, REGISTER, RESEED } from "./session-scripts.js";
 
 /** What the store needs from a node-redis client (v5 or v6). */
 export interface RedisScriptClient {
@@ -8,6 +11,8 @@ export interface RedisScriptClient {
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   info(section?: string): Promise<unknown>;
   scriptLoad(script: string): Promise<unknown>;
+  /** A second connection for the blocking `BLPOP` of the bells; without it, waits poll. */
+  duplicate?(): unknown;
 }
 
 /** The store's own client (with `url`): what it needs to open and close it. */
@@ -24,6 +29,8 @@ interface Op {
   readonly script: string;
   readonly keys: string[];
   readonly args: string[];
+  /** Receives the reply once it succeeded. */
+  readonly done?: ((reply: unknown) => void) | undefined;
 }
 
 /** The connection of a store: its own client or the user's, scripts, outbox, heartbeat. */
@@ -32,6 +39,7 @@ export interface LinkOptions {
   client: RedisScriptClient | undefined;
   namespace: string;
   leaseMs: number;
+  retryMs: number;
   serverTime: boolean;
   onError: (error: Error) => void;
 }
@@ -75,6 +83,20 @@ export class Link {
   #connected = false;
   /** Calls waiting for the first connection, woken by a connection error (to fail at once). */
   readonly #waiting: (() => void)[] = [];
+  /** What this process contributed to the shared state, to push back after Redis lost it. */
+  readonly journal = new Journal();
+  /** The state epoch this process last saw in Redis (`""` before the first reply). */
+  #epoch = "";
+  /** A push of the journal in flight. */
+  #reseeding: Promise<void> | undefined;
+  /** Heartbeats answered so far. */
+  #beats = 0;
+  /** The last reply's Redis time, and this process's monotonic time when it came. */
+  #serverAt = 0;
+  #localAt = 0;
+  /** Times this process pushed its state back (Redis lost it, or reaped this process while cut off). */
+  reseeds = 0;
+  readonly #bells: Bells | undefined;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -99,6 +121,9 @@ export class Link {
       this.#own = own;
       this.#client = own as unknown as RedisScriptClient;
     }
+    const duplicate = this.#own !== undefined ? () => (this.#own as unknown as { duplicate(): unknown }).duplicate() : options.client?.duplicate?.bind(options.client);
+    const poke = `${this.ns}:poke:${this.clientId}`;
+    this.#bells = duplicate === undefined || !options.serverTime ? undefined : new Bells(() => duplicate() as BlockingClient, poke, () => this.send(POKE, [poke], []), options.retryMs);
     this.#ready = this.#connect();
     this.#ready.then(() => {
       this.#connected = true;
@@ -133,7 +158,7 @@ export class Link {
    * fallback would run after the calls behind it, out of order).
    */
   async #load(): Promise<void> {
-    await Promise.all([ACQUIRE, COMMIT, FREE, REPORT, PAUSE, OBSERVE, HEARTBEAT, LEAVE].map((script) => this.#client.scriptLoad(script)));
+    await Promise.all([ACQUIRE, COMMIT, FREE, REPORT, PAUSE, OBSERVE, HEARTBEAT, LEAVE, RESEED, REGISTER, POKE].map((script) => this.#client.scriptLoad(script)));
   }
 
   #refuse(message: string): Error {
@@ -166,7 +191,69 @@ export class Link {
   }
 
   async #beat(): Promise<void> {
-    await this.#run({ script: HEARTBEAT, keys: [this.ns], args: ["", this.clientId, String(this.#options.leaseMs)] });
+    const reply = (await this.#run({ script: HEARTBEAT, keys: [this.ns], args: ["", this.clientId, String(this.#options.leaseMs), this.#epoch, fresh()] })) as string[];
+    const [now, epoch, state, , alive] = reply;
+    this.#beats++;
+    this.sawTime(Number(now));
+    // Reaped while cut off (its running works still hold their slots): push them back too.
+    const reaped = Number(alive) === 0 && this.#beats > 1 && epoch === this.#epoch;
+    this.sawEpoch(epoch as string, reaped ? "stale" : (state as string));
+  }
+
+  /** A reply carried Redis time `at`: remembered to estimate Redis time between replies. */
+  sawTime(at: number): void {
+    this.#serverAt = at;
+    this.#localAt = performance.now();
+  }
+
+  /** Redis time now, as estimated from the last reply. */
+  serverNow(): number {
+    return this.#serverAt + (performance.now() - this.#localAt);
+  }
+
+  /** The epoch this process last saw (sent with every acquire). */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** A fresh epoch to write when Redis has none. */
+  fresh(): string {
+    return fresh();
+  }
+
+  /**
+   * A reply showed Redis's state epoch and the caller's state there: `stale` when Redis lost
+   * its state since this process last saw it (or reaped it): push what it knows back.
+   */
+  sawEpoch(epoch: string, state: string): Promise<void> | undefined {
+    if (this.#epoch === "") this.#epoch = epoch;
+    if (state !== "stale") return undefined;
+    this.#reseeding ??= this.#reseed(epoch).finally(() => (this.#reseeding = undefined));
+    return this.#reseeding;
+  }
+
+  async #reseed(epoch: string): Promise<void> {
+    const payload = this.journal.payload(this.serverNow());
+    await this.call(RESEED, [this.ns], [this.time(this.serverNow()), this.clientId, String(this.#options.leaseMs), JSON.stringify(payload)]);
+    this.#epoch = epoch;
+    this.reseeds++;
+  }
+
+  /** Calls `wake` when a slot of the scope with bell `key` frees in any process; false when bells are off (poll). */
+  bell(key: string, wake: () => void): boolean {
+    if (this.#bells === undefined || this.#closed) return false;
+    this.#bells.wait(key, wake);
+    return true;
+  }
+
+  /** Bells this process heard. */
+  get bellsRung(): number {
+    return this.#bells?.rung ?? 0;
+  }
+
+  /** Registers a service's limits: resolves `""`, or the limits another cue registered. */
+  async register(prefix: string, limits: string, mode: "set" | "check"): Promise<string> {
+    return String(await this.call(REGISTER, [prefix], [limits, mode, String(this.#options.leaseMs)]));
   }
 
   /** Runs a script now (after everything already in the outbox). */
@@ -192,8 +279,8 @@ export class Link {
   }
 
   /** Queues a script call; the outbox goes out at the end of this tick, or before the next call. */
-  send(script: string, keys: string[], args: string[]): void {
-    this.#outbox.push({ script, keys, args });
+  send(script: string, keys: string[], args: string[], done?: (reply: unknown) => void): void {
+    this.#outbox.push({ script, keys, args, done });
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
@@ -222,7 +309,10 @@ export class Link {
       }, 200);
       this.#retry.unref?.();
     };
-    for (const op of ops) this.#run(op).then(() => settle(op), (error: unknown) => settle(op, error ?? new Error("failed")));
+    for (const op of ops) this.#run(op).then((reply) => {
+      op.done?.(reply);
+      settle(op);
+    }, (error: unknown) => settle(op, error ?? new Error("failed")));
   }
 
   /** Script calls sent so far (acquire, commit, release, heartbeat...), for measurements. */
@@ -247,11 +337,12 @@ export class Link {
     this.#closed = true;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#bells?.close();
     try {
       if (this.fatal === undefined && this.down === undefined) {
         await Promise.race([this.#ready, new Promise((r) => setTimeout(r, 1000))]);
         this.flush();
-        await this.#run({ script: LEAVE, keys: [this.ns], args: [this.clientId] });
+        await this.#run({ script: LEAVE, keys: [this.ns], args: [this.clientId, this.time(this.serverNow())] });
       }
     } catch {
       // Redis is away: the leases free themselves after the lease time.
@@ -261,6 +352,10 @@ export class Link {
       else this.#own.destroy();
     }
   }
+}
+
+function fresh(): string {
+  return randomBytes(6).toString("hex");
 }
 
 /** True for an error the server answered (a script error), as opposed to a connection failure. */

@@ -20,6 +20,8 @@ export class Scope {
   held = 0;
   /** Frees sent so far: a reply to an acquire sent before some of them does not count them yet. */
   frees = 0;
+  /** Commits sent so far (a reservation became a start: a window full of reservations may fit one now). */
+  commits = 0;
   /** Each window's use (starts or units, reservations included) across every process, at the last reply. */
   used: number[] = [];
   /** Until when a pushback pause holds (this process's clock), as last seen. */

@@ -1,82 +1,39 @@
 /**
- * The Lua scripts, one per operation. Each runs atomically on the Redis server and touches only
- * keys under the namespace's hash tag (`{runcue:<namespace>}`), so a namespace lives on one shard
- * of a Redis Cluster. The keys of one scope (a service, or one key of a service with `per`),
- * below its prefix `p`:
- *
- * - `p:held`  zset  lease → acquire time: the concurrency slots (running or reserved)
- * - `p:res`   hash  lease → `"#=1,tokens=1200"`: reservations not yet committed, with their cost
- * - `p:log:m` zset  lease → start time: the sliding log of measure `m` (`#` counts starts); every
- *   window counting `m` counts the entries younger than its span, so an `update()` keeps them
- * - `p:log:m:wt` hash lease → weight, for a measure other than `#`
- * - `p:pause` string: paused until (a `RateLimited` pushback); the service's own pause holds every key
- * - `p:obs`   hash  measure → `"remaining,resetAt"`: what the server reported (`observe`)
- *
- * Namespace-wide: `ns:clients` (zset client → liveness deadline) and `ns:cl:<client>` (set of
- * `p|lease` the client holds, so a dead client's leases can be freed).
- *
- * Time: `ARGV[1]` is empty (read Redis `TIME`: one clock for every process) or the caller's
- * clock (a virtual clock in tests). Times go out as `%.17g` strings: Lua numbers returned as
- * replies would be truncated to integers.
+ * The scripts of a start's lifecycle, one per operation: acquire, commit, free, report, pause,
+ * observe. The keys they use are listed in `lua.ts`.
  * @module
  */
-
-const COMMON = `
-local function num(x) return string.format('%.17g', x) end
-local function clock(arg)
-  if arg ~= '' then return tonumber(arg) end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
-local function costs(s)
-  local out = {}
-  for m, w in string.gmatch(s or '', '([^,=]+)=([^,]+)') do out[m] = tonumber(w) end
-  return out
-end
-local function reap(ns, now)
-  local dead = redis.call('ZRANGEBYSCORE', ns .. ':clients', '-inf', '(' .. num(now), 'LIMIT', 0, 3)
-  for _, c in ipairs(dead) do
-    local cl = ns .. ':cl:' .. c
-    for _, item in ipairs(redis.call('SMEMBERS', cl)) do
-      local sp, l = string.match(item, '^(.*)|([^|]*)$')
-      redis.call('ZREM', sp .. ':held', l)
-      local r = redis.call('HGET', sp .. ':res', l)
-      if r then
-        -- It may have started just before its owner died: count it as a start now (later than
-        -- the real one, so still on the safe side).
-        redis.call('HDEL', sp .. ':res', l)
-        for m, w in pairs(costs(r)) do
-          redis.call('ZADD', sp .. ':log:' .. m, num(now), l)
-          if m ~= '#' then redis.call('HSET', sp .. ':log:' .. m .. ':wt', l, num(w)) end
-        end
-      end
-    end
-    redis.call('DEL', cl)
-    redis.call('ZREM', ns .. ':clients', c)
-  end
-end
-`;
+import { COMMON } from "./lua.js";
 
 /**
  * KEYS: scope prefix, namespace prefix, the service's own prefix (the same without `per`).
- * ARGV: time, client, lease, lease ms, concurrent (-1: none), cost, window count, then per
- * window measure, limit, span ms.
- * Returns `{granted, reason, retryAt, now, held, used...}` (reason: ok, paused, full, rate,
- * reserved, observed; retryAt -1 when no time is known).
+ * ARGV: time, client, lease, lease ms, known epoch, fresh epoch, limits (JSON), `set` to
+ * register them over another process's (an `update()`) or `check`, concurrent (-1: none), cost,
+ * window count, then per window measure, limit, span ms.
+ * Returns `{granted, reason, retryAt, now, held, epoch, used...}` (reason: ok, paused, full,
+ * rate, reserved, observed, stale, reseeding, conflict; retryAt -1 when no time is known; for
+ * conflict it is the limits registered).
  */
 export const ACQUIRE = `${COMMON}
 local p, ns, base = KEYS[1], KEYS[2], KEYS[3]
-local now = clock(ARGV[1])
-local client, lease, ttl, cap = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local cost = costs(ARGV[6])
-local n = tonumber(ARGV[7])
+local client, lease, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local now, epoch, state, reseed = enter(ns, clock(ARGV[1]), ARGV[5], ARGV[6], ttl)
+local cap = tonumber(ARGV[9])
+local cost = costs(ARGV[10])
+local n = tonumber(ARGV[11])
 local function weight(m) if m == '#' then return 1 end return cost[m] or 0 end
-reap(ns, now)
 redis.call('ZADD', ns .. ':clients', num(now + ttl), client)
+if state == 'stale' then return { 0, 'stale', num(reseed), num(now), 0, epoch } end
+if state == 'reseeding' then return { 0, 'reseeding', num(reseed), num(now), 0, epoch } end
+reap(ns, now)
+
+local cfg = redis.call('GET', base .. ':cfg')
+if cfg and cfg ~= ARGV[7] and ARGV[8] ~= 'set' then return { 0, 'conflict', cfg, num(now), 0, epoch } end
+redis.call('SET', base .. ':cfg', ARGV[7], 'PX', ttl)
 
 local windows, longest = {}, {}
 for i = 0, n - 1 do
-  local w = { m = ARGV[8 + 3 * i], limit = tonumber(ARGV[9 + 3 * i]), span = tonumber(ARGV[10 + 3 * i]) }
+  local w = { m = ARGV[12 + 3 * i], limit = tonumber(ARGV[13 + 3 * i]), span = tonumber(ARGV[14 + 3 * i]) }
   windows[#windows + 1] = w
   if (longest[w.m] or 0) < w.span then longest[w.m] = w.span end
 end
@@ -119,7 +76,11 @@ for i, w in ipairs(windows) do
 end
 
 local function reply(granted, reason, retry)
-  local out = { granted, reason, num(retry), num(now), held }
+  if granted == 0 and (reason == 'full' or reason == 'reserved') then
+    redis.call('ZADD', p .. ':wait', num(now), client)
+    redis.call('PEXPIRE', p .. ':wait', 60000)
+  end
+  local out = { granted, reason, num(retry), num(now), held, epoch }
   for i = 1, #windows do out[#out + 1] = num(used[i]) end
   return out
 end
@@ -155,6 +116,7 @@ end
 -- Granted: a slot, and a reservation of this cost in every measure its windows count.
 local parts = {}
 for m, _ in pairs(longest) do parts[#parts + 1] = m .. '=' .. num(weight(m)) end
+redis.call('ZREM', p .. ':wait', client)
 redis.call('ZADD', p .. ':held', num(now), lease)
 redis.call('HSET', p .. ':res', lease, table.concat(parts, ','))
 redis.call('SADD', ns .. ':cl:' .. client, p .. '|' .. lease)
@@ -171,23 +133,23 @@ return reply(1, 'ok', now)
 
 /**
  * The reserved start happened: it enters the log of every measure at the script's time (after
- * the handler's synchronous part ran, so never earlier than the real start).
- * KEYS: scope prefix. ARGV: time, lease, recorded costs, log ttl ms.
+ * the handler's synchronous part ran, so never earlier than the real start). A lease already in
+ * a log stays as it is (a commit sent twice, or a reservation its dead owner's reaping counted);
+ * one whose reservation Redis lost (a restart) is still recorded, at this later time.
+ * KEYS: scope prefix. ARGV: time, lease, recorded costs, log ttl ms. Returns the time recorded.
  */
 export const COMMIT = `${COMMON}
 local p = KEYS[1]
 local now = clock(ARGV[1])
 local lease, ttl = ARGV[2], tonumber(ARGV[4])
-if redis.call('HDEL', p .. ':res', lease) == 1 then
-  for m, w in pairs(costs(ARGV[3])) do
-    local log = p .. ':log:' .. m
-    redis.call('ZADD', log, num(now), lease)
-    redis.call('PEXPIRE', log, ttl)
-    if m ~= '#' then
-      redis.call('HSET', log .. ':wt', lease, num(w))
-      redis.call('PEXPIRE', log .. ':wt', ttl)
-    end
+if redis.call('HDEL', p .. ':res', lease) == 1 then ring(p, now) end
+for m, w in pairs(costs(ARGV[3])) do
+  local log = p .. ':log:' .. m
+  if redis.call('ZADD', log, 'NX', num(now), lease) == 1 and m ~= '#' then
+    redis.call('HSET', log .. ':wt', lease, num(w))
+    redis.call('PEXPIRE', log .. ':wt', ttl)
   end
+  redis.call('PEXPIRE', log, ttl)
 end
 return num(now)
 `;
@@ -195,11 +157,12 @@ return num(now)
 /**
  * A lease ends: a committed one frees its slot; a still-reserved one (the handler never ran)
  * also gives back its start, its cost and what it took from an observed cap.
- * KEYS: scope prefix, namespace prefix. ARGV: client, lease.
+ * KEYS: scope prefix, namespace prefix. ARGV: client, lease, time.
  */
 export const FREE = `${COMMON}
 local p, ns = KEYS[1], KEYS[2]
 local client, lease = ARGV[1], ARGV[2]
+local now = clock(ARGV[3])
 local r = redis.call('HGET', p .. ':res', lease)
 if r then
   redis.call('HDEL', p .. ':res', lease)
@@ -212,7 +175,7 @@ if r then
     redis.call('HSET', p .. ':obs', obs[j], num(tonumber(remaining) + back) .. ',' .. reset)
   end
 end
-redis.call('ZREM', p .. ':held', lease)
+if redis.call('ZREM', p .. ':held', lease) == 1 then ring(p, now) end
 redis.call('SREM', ns .. ':cl:' .. client, p .. '|' .. lease)
 return 1
 `;
@@ -259,25 +222,3 @@ if redis.call('PTTL', p .. ':obs') < ms then redis.call('PEXPIRE', p .. ':obs', 
 return num(now)
 `;
 
-/** The client is alive until now + lease ms; frees a few dead clients' leases. KEYS: namespace prefix. ARGV: time, client, lease ms. */
-export const HEARTBEAT = `${COMMON}
-local ns = KEYS[1]
-local now = clock(ARGV[1])
-reap(ns, now)
-redis.call('ZADD', ns .. ':clients', num(now + tonumber(ARGV[3])), ARGV[2])
-return num(now)
-`;
-
-/** The client leaves: gives back every lease it still holds. KEYS: namespace prefix. ARGV: client. */
-export const LEAVE = `${COMMON}
-local ns = KEYS[1]
-local cl = ns .. ':cl:' .. ARGV[1]
-for _, item in ipairs(redis.call('SMEMBERS', cl)) do
-  local sp, l = string.match(item, '^(.*)|([^|]*)$')
-  redis.call('ZREM', sp .. ':held', l)
-  redis.call('HDEL', sp .. ':res', l)
-end
-redis.call('DEL', cl)
-redis.call('ZREM', ns .. ':clients', ARGV[1])
-return 1
-`;

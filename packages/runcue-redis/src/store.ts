@@ -16,7 +16,10 @@ export interface RedisStoreOptions {
    * @default "10s" (10000)
    */
   leaseMs?: number;
-  /** How soon a lane asks again while every slot is held by other processes. @default 100 */
+  /**
+   * How soon a lane asks again while every slot is held by other processes, in case their
+   * bell (rung when one frees a slot) was lost, e.g. with a Redis restart. @default 1000
+   */
   pollMs?: number;
   /** How soon a lane asks again while Redis is unreachable (nothing starts meanwhile). @default 250 */
   retryMs?: number;
@@ -45,6 +48,8 @@ export class RedisStore implements LimiterStore {
   readonly #link: Link;
   readonly #pollMs: number;
   readonly #retryMs: number;
+  readonly #onError: (error: Error) => void;
+  readonly #limiters: RedisLimiter[] = [];
 
   constructor(options: RedisStoreOptions) {
     const namespace = options?.namespace;
@@ -55,18 +60,20 @@ export class RedisStore implements LimiterStore {
       throw new ConfigurationError("ERR_INVALID_OPTION", "Invalid RedisStore options: both url and client given (expected one of them)");
     }
     const leaseMs = positive(options.leaseMs, 10_000, "leaseMs");
-    this.#pollMs = positive(options.pollMs, 100, "pollMs");
+    this.#pollMs = positive(options.pollMs, 1000, "pollMs");
     this.#retryMs = positive(options.retryMs, 250, "retryMs");
     if (options.time !== undefined && options.time !== "redis" && options.time !== "cue") {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid time for RedisStore: ${JSON.stringify(options.time)} (expected "redis" or "cue")`);
     }
+    this.#onError = options.onError ?? ((error) => console.error(error));
     this.#link = new Link({
       url: options.url,
       client: options.client,
       namespace,
       leaseMs,
+      retryMs: this.#retryMs,
       serverTime: options.time !== "cue",
-      onError: options.onError ?? ((error) => console.error(error)),
+      onError: this.#onError,
     });
   }
 
@@ -80,13 +87,32 @@ export class RedisStore implements LimiterStore {
     return this.#link.calls;
   }
 
-  /** Resolves once connected and the server checked (Redis 6.2+, `maxmemory-policy noeviction`); rejects with why not. */
-  ready(): Promise<void> {
-    return this.#link.ready();
+  /** Times this process pushed its share of the state back: Redis had lost it (restart, flush) or had reaped this process while cut off. */
+  get reseeds(): number {
+    return this.#link.reseeds;
+  }
+
+  /** Bells heard: slots freed by other processes that woke a waiting lane here. */
+  get bellsRung(): number {
+    return this.#link.bellsRung;
+  }
+
+  /**
+   * Resolves once connected, the server checked (Redis 6.2+, `maxmemory-policy noeviction`) and
+   * the services registered so far compared with those of every other cue in the namespace;
+   * rejects with why not: a {@link ConfigurationError} naming both limits when another cue gives
+   * a service other limits. Await it after `cue.service(...)` and before `cue.start()` to fail
+   * at start (without it, the conflicting service only refuses to start work).
+   */
+  async ready(): Promise<void> {
+    await this.#link.ready();
+    await Promise.all(this.#limiters.map((l) => l.registered));
   }
 
   limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter {
-    return new RedisLimiter(name, options, context, this.#link, { pollMs: this.#pollMs, retryMs: this.#retryMs });
+    const limiter = new RedisLimiter(name, options, context, this.#link, { pollMs: this.#pollMs, retryMs: this.#retryMs, onError: this.#onError });
+    this.#limiters.push(limiter);
+    return limiter;
   }
 
   /** Sends what is queued, gives back this process's leases and closes the store's own client. Call after `cue.stop()`. */

@@ -1,6 +1,8 @@
 // A child process of the multi-process tests: one cue sharing a service through RedisStore.
-// Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold"), RCR_COUNT (works), RCR_START_AT (epoch ms
-// to start at, so every child starts together), RCR_LEASE_MS. Prints one JSON line per event.
+// Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens"), RCR_COUNT (works),
+// RCR_START_AT (epoch ms to start at, so every child starts together), RCR_LEASE_MS, RCR_URL.
+// Prints one JSON line per event; the last one has every start (`starts`, and `costs` in
+// "tokens" mode), the store's script calls and its reseeds.
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 
@@ -14,10 +16,13 @@ const store = new RedisStore({ url: env.RCR_URL ?? "redis://127.0.0.1:6379", nam
 await store.ready();
 const cue = new Cue({ store });
 if (mode === "rate") cue.service("api", { rate: "20/s", concurrent: 5 });
+else if (mode === "tokens") cue.service("api", { rate: "100 tokens/s" });
 else cue.service("api", { concurrent: 2 });
 const starts: number[] = [];
-cue.task("call", { uses: "api" }, async () => {
+const costs: number[] = [];
+cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) => ({ tokens: work.params.tokens ?? 0 }) }, async (work) => {
   starts.push(now());
+  costs.push((work.params as { tokens?: number }).tokens ?? 0);
   if (mode === "hold") {
     if (starts.length === 2) say({ held: 2 });
     await sleep(systemClock, 60_000);
@@ -26,8 +31,9 @@ cue.task("call", { uses: "api" }, async () => {
 const startAt = Number(env.RCR_START_AT ?? "0");
 if (startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
 cue.start();
-for (let i = 0; i < count; i++) await cue.submit("call");
+// Costs 5..30 tokens, the same sequence in every child (no randomness in a test).
+for (let i = 0; i < count; i++) await cue.submit("call", mode === "tokens" ? { tokens: 5 + ((i * 7) % 26) } : {});
 await cue.idle();
 await cue.stop();
 await store.close();
-say({ starts, scriptCalls: store.scriptCalls });
+say({ starts, costs, scriptCalls: store.scriptCalls, reseeds: store.reseeds });

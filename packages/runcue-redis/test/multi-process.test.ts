@@ -1,15 +1,11 @@
 // Real child processes sharing one service through Redis: the shared rate holds across them,
 // a killed process's slots come back after its lease, and nothing starts while Redis is away.
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { maxInWindow } from "../../runcue/test/helpers.js";
+import { child } from "./children.js";
 import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace, type Client } from "./redis-helpers.js";
-
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const childFile = fileURLToPath(new URL("./child.ts", import.meta.url));
 
 let admin: Client;
 const used: string[] = [];
@@ -25,46 +21,6 @@ function namespace(label: string): string {
   const ns = uniqueNamespace(label);
   used.push(ns);
   return ns;
-}
-
-interface Child {
-  process: ChildProcess;
-  /** Every JSON line it printed so far. */
-  lines: Record<string, unknown>[];
-  /** Resolves with its exit code. */
-  exited: Promise<number | null>;
-  /** Resolves with the first line that has `field`. */
-  line(field: string): Promise<Record<string, unknown>>;
-}
-
-function child(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", childFile], { cwd: root, env: { ...process.env, RCR_URL: REDIS_URL, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: [string, (line: Record<string, unknown>) => void][] = [];
-  let buffer = "";
-  let errors = "";
-  proc.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
-      const line = JSON.parse(buffer.slice(0, i)) as Record<string, unknown>;
-      buffer = buffer.slice(i + 1);
-      lines.push(line);
-      for (const [field, resolve] of waiters) if (field in line) resolve(line);
-    }
-  });
-  proc.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => {
-    if (code !== 0 && code !== null) process.stderr.write(`child ${proc.pid} exited ${code}: ${errors}\n`);
-    resolve(code);
-  }));
-  return {
-    process: proc, lines, exited,
-    line: (field) => new Promise((resolve) => {
-      const found = lines.find((l) => field in l);
-      if (found !== undefined) resolve(found);
-      else waiters.push([field, resolve]);
-    }),
-  };
 }
 
 describe("processes sharing a service through Redis", () => {

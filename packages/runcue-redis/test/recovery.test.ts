@@ -1,0 +1,106 @@
+// Redis losing its state or freezing mid-run, on a redis-server of the test's own (never the
+// shared one): no window or cap overshoots afterwards, work resumes by itself, nothing is lost.
+import { afterEach, describe, expect, it } from "vitest";
+import { Cue, sleep, systemClock } from "runcue";
+import { RedisStore } from "../src/index.js";
+import { maxInWindow } from "../../runcue/test/helpers.js";
+import { child, type Child } from "./children.js";
+import { OwnRedis } from "./own-redis.js";
+import { uniqueNamespace } from "./redis-helpers.js";
+
+const servers: OwnRedis[] = [];
+const spawned: Child[] = [];
+afterEach(async () => {
+  for (const c of spawned.splice(0)) if (c.process.exitCode === null) c.process.kill("SIGKILL");
+  for (const s of servers.splice(0)) {
+    s.thaw();
+    await s.kill();
+  }
+});
+
+async function ownRedis(): Promise<OwnRedis> {
+  const server = new OwnRedis();
+  servers.push(server);
+  await server.start();
+  return server;
+}
+
+/** The most works running at once, from [start, end] intervals. */
+function maxOverlap(intervals: [number, number][]): number {
+  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let most = 0;
+  for (const [, d] of events) most = Math.max(most, (running += d));
+  return most;
+}
+
+describe("Redis restarted empty mid-run", () => {
+  it("three processes sharing 20/s: no sliding second over 20 after the restart (the reseed period), every work runs", async () => {
+    const server = await ownRedis();
+    const ns = uniqueNamespace("restart");
+    const perChild = 50;
+    const leaseMs = 3000;
+    const startAt = Date.now() + 2500;
+    const children = [0, 1, 2].map(() => child({ RCR_URL: server.url, RCR_NS: ns, RCR_MODE: "rate", RCR_COUNT: String(perChild), RCR_START_AT: String(startAt), RCR_LEASE_MS: String(leaseMs) }));
+    spawned.push(...children);
+    // Mid-run (after 2.3 s: the window holds 20 fresh starts), Redis dies and comes back empty.
+    await sleep(systemClock, startAt + 2300 - Date.now());
+    await server.kill();
+    const restartedAt = Date.now();
+    await server.start();
+    const codes = await Promise.all(children.map((c) => c.exited));
+    expect(codes).toEqual([0, 0, 0]);
+    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const starts = finals.flatMap((f) => f.starts as number[]);
+    expect(starts).toHaveLength(3 * perChild);
+    const max = maxInWindow(starts, 1000);
+    const reseeds = finals.reduce((n, f) => n + (f.reseeds as number), 0);
+    const gap = Math.min(...starts.filter((s) => s > restartedAt)) - restartedAt;
+    process.stdout.write(`Redis restarted empty: max ${max} starts in a sliding second (limit 20); ${reseeds} processes pushed their starts back; first start ${gap} ms after the restart (lease ${leaseMs} ms: reseed period ${leaseMs / 2} ms)\n`);
+    expect(max).toBeLessThanOrEqual(20);
+    expect(reseeds).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+});
+
+describe("Redis frozen longer than the lease", () => {
+  it("the first process back does not reap the others: a cap of 2 never has 3 running", async () => {
+    const server = await ownRedis();
+    const namespace = uniqueNamespace("freeze");
+    const leaseMs = 1200;
+    const intervals: [number, number][] = [];
+    const make = (label: string, works: number, holdMs: number) => {
+      const store = new RedisStore({ url: server.url, namespace, leaseMs, pollMs: 100 });
+      const cue = new Cue({ store });
+      cue.service("api", { concurrent: 2 });
+      const started: string[] = [];
+      cue.task("call", { uses: "api" }, async () => {
+        const at = Date.now();
+        started.push(label);
+        await sleep(systemClock, holdMs);
+        intervals.push([at, Date.now()]);
+      });
+      return { store, cue, started, works };
+    };
+    // A holds both slots for 4 s; B waits for one.
+    const a = make("a", 2, 4000);
+    const b = make("b", 1, 10);
+    await a.store.ready();
+    await b.store.ready();
+    a.cue.start();
+    for (let i = 0; i < a.works; i++) await a.cue.submit("call");
+    while (a.started.length < 2) await sleep(systemClock, 10);
+    b.cue.start();
+    await b.cue.submit("call");
+    await sleep(systemClock, 300);
+    // Redis answers nothing for twice the lease: every deadline passes meanwhile.
+    server.freeze();
+    await sleep(systemClock, 2 * leaseMs);
+    server.thaw();
+    await Promise.all([a.cue.idle(), b.cue.idle()]);
+    await Promise.all([a.cue.stop(), b.cue.stop()]);
+    await Promise.all([a.store.close(), b.store.close()]);
+    expect(b.started).toEqual(["b"]);
+    expect(intervals).toHaveLength(3);
+    expect(maxOverlap(intervals)).toBeLessThanOrEqual(2);
+  }, 30_000);
+});
