@@ -1,0 +1,135 @@
+// What cues in several processes share beyond one rate: a freed slot wakes a waiting process
+// (its bell), a weighted window across 3 real processes, and one set of limits per service.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigurationError, Cue, sleep, systemClock } from "runcue";
+import { RedisStore } from "../src/index.js";
+import { deferred, maxWeightInWindow } from "../../runcue/test/helpers.js";
+import { child } from "./children.js";
+import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace, type Client } from "./redis-helpers.js";
+
+let admin: Client;
+const used: string[] = [];
+beforeAll(async () => {
+  admin = await connectOrExplain();
+});
+afterAll(async () => {
+  for (const ns of used) await dropNamespace(admin, ns);
+  admin?.destroy();
+});
+
+function namespace(label: string): string {
+  const ns = uniqueNamespace(label);
+  used.push(ns);
+  return ns;
+}
+
+/** Resolves once `check` holds (checked every 10 ms). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await sleep(systemClock, 10);
+}
+
+describe("bells", () => {
+  it("a slot freed in one process wakes the process waiting for it, long before its poll (pollMs 60 s)", async () => {
+    const ns = namespace("bell");
+    const a = new RedisStore({ url: REDIS_URL, namespace: ns, pollMs: 60_000 });
+    const b = new RedisStore({ url: REDIS_URL, namespace: ns, pollMs: 60_000 });
+    const holder = new Cue({ store: a });
+    const waiter = new Cue({ store: b });
+    const hold = deferred();
+    const started = deferred();
+    holder.service("api", { concurrent: 1 });
+    waiter.service("api", { concurrent: 1 });
+    holder.task("call", { uses: "api" }, () => hold.promise);
+    waiter.task("call", { uses: "api" }, () => started.resolve());
+    await Promise.all([a.ready(), b.ready()]);
+    holder.start();
+    await holder.submit("call");
+    await until(() => holder.status().running === 1);
+    waiter.start();
+    await waiter.submit("call");
+    // The waiter was told the service is full of another process's work: no known end.
+    await until(() => waiter.debugBlocked().some((x) => x.reason === "service_full" && /1\/1 across processes, 0 here/.test(x.details)));
+    hold.resolve();
+    // Resolves only through the bell: the waiter's next poll is 60 s away (the test's timeout is 20 s).
+    await started.promise;
+    expect(b.bellsRung).toBeGreaterThanOrEqual(1);
+    await Promise.all([holder.stop(), waiter.stop()]);
+    await Promise.all([a.close(), b.close()]);
+  }, 20_000);
+});
+
+describe("a weighted window shared by processes", () => {
+  it("three processes sharing 100 tokens/s: the tokens started in any sliding second never exceed 100", async () => {
+    const ns = namespace("tokens");
+    const perChild = 20;
+    const startAt = Date.now() + 2500;
+    const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "tokens", RCR_COUNT: String(perChild), RCR_START_AT: String(startAt) }));
+    const codes = await Promise.all(children.map((c) => c.exited));
+    expect(codes).toEqual([0, 0, 0]);
+    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const entries = finals.flatMap((f) => (f.starts as number[]).map((at, i) => [at, (f.costs as number[])[i] as number] as [number, number]));
+    expect(entries).toHaveLength(3 * perChild);
+    const total = entries.reduce((n, [, w]) => n + w, 0);
+    const most = maxWeightInWindow(entries, 1000);
+    const span = Math.max(...entries.map(([at]) => at)) - Math.min(...entries.map(([at]) => at));
+    process.stdout.write(`3 processes, 100 tokens/s: most tokens in a sliding second ${most}; ${total} tokens in ${Math.round(span)} ms\n`);
+    expect(most).toBeLessThanOrEqual(100);
+    expect(most).toBeGreaterThan(70); // the window was really used, not starved
+  }, 60_000);
+});
+
+describe("one set of limits per service and namespace", () => {
+  it("a cue giving a shared service other limits: ready() rejects with a ConfigurationError naming both, and nothing starts", async () => {
+    const ns = namespace("conflict");
+    const errors: Error[] = [];
+    const a = new RedisStore({ url: REDIS_URL, namespace: ns });
+    const b = new RedisStore({ url: REDIS_URL, namespace: ns, onError: (e) => errors.push(e) });
+    const first = new Cue({ store: a });
+    const second = new Cue({ store: b });
+    first.service("api", { rate: "10/s", concurrent: 2 });
+    await a.ready();
+    second.service("api", { rate: "20/s", concurrent: 2 });
+    const rejected = await b.ready().then(() => undefined, (e: unknown) => e);
+    expect(rejected).toBeInstanceOf(ConfigurationError);
+    expect((rejected as Error).message).toContain('"10/s"');
+    expect((rejected as Error).message).toContain('"20/s"');
+    expect((rejected as Error).message).toContain('Service "api"');
+    expect(errors).toHaveLength(1);
+    // Started anyway: it refuses to start work and says why.
+    let ran = 0;
+    second.task("call", { uses: "api" }, () => void ran++);
+    second.start();
+    await second.submit("call");
+    await until(() => second.debugBlocked().some((x) => /other limits/.test(x.details)));
+    expect(ran).toBe(0);
+    await second.stop();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("the same limits are no conflict; update() in one process wins, and a process still on the old limits is refused until it updates too", async () => {
+    const ns = namespace("update");
+    const a = new RedisStore({ url: REDIS_URL, namespace: ns });
+    const b = new RedisStore({ url: REDIS_URL, namespace: ns, onError: () => undefined });
+    const first = new Cue({ store: a });
+    const second = new Cue({ store: b });
+    const api = first.service("api", { rate: "10/s" });
+    const same = second.service("api", { rate: "10/s" });
+    await Promise.all([a.ready(), b.ready()]);
+    let ranFirst = 0;
+    let ranSecond = 0;
+    first.task("call", { uses: "api" }, () => void ranFirst++);
+    second.task("call", { uses: "api" }, () => void ranSecond++);
+    api.update({ rate: "5/s" });
+    first.start();
+    second.start();
+    await first.submit("call");
+    await until(() => ranFirst === 1);
+    await second.submit("call");
+    await until(() => second.debugBlocked().some((x) => /other limits: \{"rate":\["5\/s"\]/.test(x.details)));
+    expect(ranSecond).toBe(0);
+    same.update({ rate: "5/s" });
+    await until(() => ranSecond === 1);
+    await Promise.all([first.stop(), second.stop()]);
+    await Promise.all([a.close(), b.close()]);
+  }, 15_000);
+});
