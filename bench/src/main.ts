@@ -17,6 +17,7 @@ import { memoryCase } from "./cases/memory.js";
 import { perkeyCase } from "./cases/perkey.js";
 import { pipelineCase } from "./cases/pipeline.js";
 import { rateCase } from "./cases/rate.js";
+import { redisCase } from "./cases/redis.js";
 import { scaleCase } from "./cases/scale.js";
 import { throughputCase } from "./cases/throughput.js";
 import { workersCase } from "./cases/workers.js";
@@ -27,7 +28,7 @@ import { keepLibrariesAlive } from "./lib/sentinels.js";
 import { renderMarkdown, renderTargets, renderText } from "./lib/table.js";
 import { gcAvailable, now } from "./lib/time.js";
 
-const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase];
+const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase, redisCase];
 
 const USAGE = `Usage: npm run bench -- [--quick] [--case NAME[,NAME...]] [--quiet]
   --quick   small sizes, one or two rounds (the whole suite in under a minute)
