@@ -17,6 +17,9 @@ import type { Clock } from "./time/clock.js";
 import { parseOptionalDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkName, checkOptions, checkSignal } from "./validate.js";
 import type { Check, Handler, Work } from "./work/work.js";
+import type { Artifact, ArtifactSet, PathsOf } from "./artifacts/descriptors.js";
+import { explainWork, planWorks, type Explanation, type ExplainHost, type PlanEntry, type PlannedTask } from "./artifacts/explain.js";
+import type { CheckReport } from "./artifacts/static-checks.js";
 
 /** Options of {@link Cue.stop}. */
 export interface StopOptions {
@@ -122,6 +125,9 @@ export class Cue {
    */
   task<P = unknown, R = unknown>(name: string, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
   task<P = unknown, R = unknown>(name: string, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
+  /** With declared `inputs`/`outputs`: an unannotated handler's `work.paths` is typed from them. */
+  // eslint-disable-next-line @typescript-eslint/unified-signatures
+  task<P, R, I extends ArtifactSet, O extends ArtifactSet>(name: string, options: TaskOptions<P> & { inputs?: I | ((params: P) => I); outputs?: O | ((params: P) => O) }, handler: (work: Work<P, R> & { readonly paths: PathsOf<I> & PathsOf<O> }) => R | Promise<R>): TaskHandle<P, Awaited<R>>;
   // One signature per form reads better than a union of a handler and worker options.
   // eslint-disable-next-line @typescript-eslint/unified-signatures
   task<P = unknown, R = unknown>(name: string, options: TaskOptions<P> & { worker: URL | string }): TaskHandle<P, Awaited<R>>;
@@ -391,6 +397,52 @@ export class Cue {
    * Why each pending work is waiting: `not_ready`, `service_full`, `rate_limited` (with `until`),
    * `delayed`, `retry_wait`, `queued` (next in line), or `stopped` (cue not started). Never throws.
    */
+  /**
+   * Static checks of the task graph built from declared templates: `cycles` (task names),
+   * `orphans` (inputs no task's output template produces: sources, or a missing task) and
+   * `ambiguous` (overlapping output templates of different tasks). Declarations given as
+   * functions of params are not seen. With `artifacts.strict`, cycles and ambiguities throw.
+   * @throws ConfigurationError (`ERR_CYCLE`, `ERR_AMBIGUOUS_PRODUCER`) under `strict`.
+   */
+  check(): CheckReport {
+    return this.#engine.artifacts.check();
+  }
+
+  /**
+   * What a work of `task` with these params would do if submitted now: `run`, `skip`, `wait`
+   * or `stuck`, with reasons (missing output, input newer, producer pending, no producer...).
+   * Nothing is submitted; files are only stat'ed.
+   * @example
+   * const { verdict, reasons } = await cue.explain("extract", { page: 3 });
+   */
+  explain(task: PlannedTask, params?: unknown): Promise<Explanation> {
+    return settle(() => explainWork(this.#explainHost(), task, params));
+  }
+
+  /**
+   * A dry run (like `make -n`): what each of these works would do if submitted together now,
+   * in the order given, and why. A work whose input a planned work rewrites runs after it.
+   * @example
+   * const plan = await cue.plan([[extract, { page: 3 }], [summarize, { doc: "q3", pages: 3 }]]);
+   */
+  plan(works: readonly (readonly [PlannedTask, unknown?])[]): Promise<PlanEntry[]> {
+    return settle(() => planWorks(this.#explainHost(), works));
+  }
+
+  /**
+   * Something outside the cue changed an artifact (another process wrote a file): re-screen the
+   * works waiting on it now instead of at the next periodic recheck. Takes a path, an
+   * `artifact()` key, or a descriptor without placeholders. Returns how many works it woke.
+   */
+  changed(what: Artifact | string): number {
+    return this.#engine.artifacts.changed(what);
+  }
+
+  #explainHost(): ExplainHost {
+    const engine = this.#engine;
+    return { tasks: engine.catalog.tasks, checks: engine.checks, get artifacts() { return engine.artifacts; }, now: () => engine.clock.now() };
+  }
+
   debugBlocked(): BlockedInfo[] {
     return this.#engine.queries.debugBlocked();
   }

@@ -19,6 +19,10 @@ export type RuncueErrorCode =
   | "ERR_PERMANENT"
   | "ERR_RATE_LIMITED"
   | "ERR_WORKER_EXITED"
+  | "ERR_MISSING_OUTPUT"
+  | "ERR_AMBIGUOUS_PRODUCER"
+  | "ERR_CYCLE"
+  | "ERR_NO_PRODUCER"
   | "ERR_INTERNAL";
 
 /** Options common to every runcue error. */

@@ -44,3 +44,11 @@ export { Permanent, RateLimited, Retry, isPermanent, isRateLimited, isRetry } fr
 export type { RateLimitedOptions, ResponseLike, RetryErrorOptions } from "./steering.js";
 /** @deprecated use {@link RetryErrorOptions}; kept so existing imports compile. */
 export type { RetryErrorOptions as RetryOptions } from "./steering.js";
+export { artifact, dir, file, glob, value } from "./artifacts/descriptors.js";
+export type { Artifact, ArtifactDeclaration, ArtifactSet, CustomArtifact, CustomArtifactOptions, DirArtifact, FileArtifact, GlobArtifact, PathSpec, PathsOf, ValueArtifact } from "./artifacts/descriptors.js";
+export type { ArtifactsOptions, Freshness } from "./artifacts/options.js";
+export type { ArtifactReason, ArtifactReasonKind, ReadyVerdict, StaleVerdict } from "./artifacts/reasons.js";
+export type { Explanation, PlanEntry, PlannedTask, Verdict } from "./artifacts/explain.js";
+export type { AmbiguousOutput, CheckReport, OrphanInput } from "./artifacts/static-checks.js";
+export { MissingOutputError } from "./artifacts/missing-output-error.js";
+export type { WorkPaths } from "./work/work.js";

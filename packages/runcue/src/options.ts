@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "./time/clock.js";
 import { parseOptionalDuration, parsePositiveDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkOptions } from "./validate.js";
 import type { Work } from "./work/work.js";
+import { resolveArtifactsOptions, type ArtifactsOptions, type ResolvedArtifactsOptions } from "./artifacts/options.js";
 
 /** Options of `new Cue(options)`. All are optional. */
 export interface CueOptions {
@@ -45,11 +46,17 @@ export interface CueOptions {
    * processes. @default memoryStore
    */
   store?: LimiterStore;
+  /**
+   * How declared `inputs`/`outputs` are judged: `freshness` (`"mtime"`, Make's rule; or
+   * `"changed"`, recorded stamps), the `state` file, the `root` of relative paths, `strict`.
+   * @default { freshness: "mtime" } (no state, paths relative to the working directory)
+   */
+  artifacts?: ArtifactsOptions;
 }
 
 const CUE_OPTIONS = [
   "pendingWarnAfter", "pendingTimeout", "stallWarnAfter", "stallTimeout", "clock", "recheckInterval",
-  "checkConcurrency", "checkTimeout", "maxFinished", "random", "onListenerError", "store",
+  "checkConcurrency", "checkTimeout", "maxFinished", "random", "onListenerError", "store", "artifacts",
 ] as const;
 
 /** What `priority(ctx)` receives. */
@@ -72,6 +79,8 @@ export interface SubmitOptions {
   key?: string;
   /** What this work costs in windows counting a measure (`{ tokens: 1200 }`); wins over the task's `cost`. */
   cost?: Readonly<Record<string, number>>;
+  /** Run even if fresh: its staleness check (declared artifacts, the task's `stale`, the cue's `isStale`) is not asked. @default false */
+  force?: boolean;
 }
 
 /** @internal options with every default applied: the one place defaults live. */
@@ -88,6 +97,8 @@ export interface ResolvedCueOptions {
   random: () => number;
   onListenerError: (error: unknown, event: CueEventName) => void;
   store: LimiterStore;
+  /** The `artifacts` option resolved; undefined when not given (the defaults apply on first use). */
+  artifacts: ResolvedArtifactsOptions | undefined;
 }
 
 function integer(value: unknown, fallback: number, what: string, min: number): number {
@@ -126,6 +137,7 @@ export function resolveCueOptions(options: CueOptions = {}): ResolvedCueOptions 
       console.error(`runcue: a "${event}" listener threw:`, error);
     }),
     store,
+    artifacts: options.artifacts === undefined ? undefined : resolveArtifactsOptions(options.artifacts),
   };
 }
 

@@ -7,15 +7,44 @@ import { parsePositiveDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkName, checkOptions } from "./validate.js";
 import type { Check, Handler, Work } from "./work/work.js";
 import type { Costs } from "./limits/costs.js";
+import { parseDeclaration, type DerivedChecks, type TaskDeclaration } from "./artifacts/declaration.js";
+import type { ArtifactDeclaration } from "./artifacts/descriptors.js";
+import type { ReadyVerdict, StaleVerdict } from "./artifacts/reasons.js";
 
 /** Options of `cue.task()`. */
 export interface TaskOptions<P = unknown> {
   /** The service (or services) each run holds a slot and a rate start in. @default none */
   uses?: string | readonly string[];
-  /** This task's readiness check; wins over the cue's `isReady`. */
-  ready?: Check<P>;
-  /** This task's staleness check; wins over the cue's `isStale`. */
-  stale?: Check<P>;
+  /**
+   * This task's readiness check; wins over its declared artifacts and the cue's `isReady`. With
+   * declared `inputs`/`outputs` it receives the derived verdict as its second argument.
+   */
+  ready?: (work: Work<P>, derived: ReadyVerdict) => boolean | Promise<boolean>;
+  /**
+   * This task's staleness check; wins over its declared artifacts and the cue's `isStale`. With
+   * declared `inputs`/`outputs` it receives the derived verdict as its second argument, e.g.
+   * `stale: (work, derived) => derived.stale || extra(work)`.
+   */
+  stale?: (work: Work<P>, derived: StaleVerdict) => boolean | Promise<boolean>;
+  /**
+   * What each work reads: named artifacts (`file`, `dir`, `glob`, `artifact`, `value`), or a
+   * function of the params returning them. Templates (`"pages/{page}.png"`) are filled from
+   * params. A work is ready when every input exists and no pending or running work of this cue
+   * declares it as an output. @default none
+   * @example
+   * inputs: { image: file("pages/{page}.png") }
+   */
+  inputs?: ArtifactDeclaration<P>;
+  /**
+   * What each work writes. A work whose outputs are fresh (by the cue's `artifacts.freshness`)
+   * is skipped; a handler that returns without writing one fails with `MissingOutputError`.
+   * @default none
+   * @example
+   * outputs: { text: file("text/{page}.txt") }
+   */
+  outputs?: ArtifactDeclaration<P>;
+  /** The code version: under `artifacts.freshness: "changed"`, a different version makes its outputs stale. @default none */
+  version?: string | number;
   /** Retry policy. @default one attempt */
   retry?: RetryOptions;
   /** Each attempt fails with a `TimeoutError` after this long (its `signal` aborts). @default none */
@@ -41,7 +70,7 @@ export interface TaskOptions<P = unknown> {
   workerPool?: WorkerPoolOptions;
 }
 
-const TASK_OPTIONS = ["uses", "ready", "stale", "retry", "timeout", "cost", "worker", "isolation", "workerPool"] as const;
+const TASK_OPTIONS = ["uses", "ready", "stale", "retry", "timeout", "cost", "worker", "isolation", "workerPool", "inputs", "outputs", "version"] as const;
 
 /** @internal a registered task. */
 export interface TaskDef {
@@ -58,6 +87,10 @@ export interface TaskDef {
   readonly cost: ((work: Work) => Costs) | undefined;
   readonly ready: Check | undefined;
   readonly stale: Check | undefined;
+  /** Its `inputs`, `outputs` and `version`, validated; undefined when it declares none. */
+  readonly declared: TaskDeclaration | undefined;
+  /** With declarations: the checks derived from them (composed with `ready`/`stale`), set by the engine at registration. */
+  derived: DerivedChecks | undefined;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
   /** A worker task's module and pool settings; undefined when the handler runs in process. */
@@ -97,16 +130,19 @@ export function defineTask(name: unknown, options: unknown, handler: unknown, se
   checkFunction(opts.ready, `ready of task "${name}"`, true);
   checkFunction(opts.stale, `stale of task "${name}"`, true);
   checkFunction(opts.cost, `cost of task "${name}"`, true);
+  const declared = parseDeclaration(name, opts.inputs, opts.outputs, opts.version);
   return {
     name,
+    declared,
+    derived: undefined,
     handler: handler as Handler<unknown, unknown> | undefined,
     limiters: unique,
     laneKey: unique.map((s) => s.name).join("\u0000"),
     serviceNames: Object.freeze(unique.map((s) => s.name)),
     keyed: unique.some((s) => s.keyed),
     cost: opts.cost,
-    ready: opts.ready,
-    stale: opts.stale,
+    ready: opts.ready as Check | undefined,
+    stale: opts.stale as Check | undefined,
     retry: new RetryPolicy(opts.retry, name),
     timeoutMs: opts.timeout === undefined ? undefined : parsePositiveDuration(opts.timeout, `timeout of task "${name}"`),
     worker,

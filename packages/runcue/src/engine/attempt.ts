@@ -7,6 +7,7 @@ import { Phase } from "../work/phase.js";
 import { Hold, type WorkRecord } from "../work/record.js";
 import { isThenable } from "./checks.js";
 import { decideOutcome } from "./outcome.js";
+import type { Artifacts } from "../artifacts/manager.js";
 
 const promiseThen = Promise.prototype.then;
 
@@ -37,6 +38,8 @@ export interface AttemptHost {
    * still be reacting to its signal, so the next dispatch waits a macrotask.
    */
   afterRunning(aborted: boolean): void;
+  /** Declared artifacts: a work declaring outputs has them marked incomplete while it runs, and verified before it completes. */
+  artifacts(): Artifacts;
 }
 
 /**
@@ -62,6 +65,7 @@ export class Attempts {
     if (work.hold === NONE) return; // a start listener cancelled it (its reservation went back)
     const token = ++work.token;
     host.activity(now);
+    if (work.artifacts !== undefined) host.artifacts().starting(work);
     const timeoutMs = work.def.timeoutMs;
     if (timeoutMs !== undefined) work.timer = host.clock.setTimeout(() => this.#timedOut(work, token), timeoutMs);
     let result: unknown;
@@ -129,6 +133,25 @@ export class Attempts {
   }
 
   #settle(work: WorkRecord, token: number, ok: boolean, value: unknown): void {
+    // Declared outputs are verified before the work completes (it keeps its slots meanwhile); a
+    // cancel, timeout or stop during the check bumps the token and the answer is dropped.
+    if (ok && work.artifacts !== undefined && work.artifacts.outputs.length > 0 && work.token === token && work.hold !== NONE) {
+      const current = (): boolean => work.token === token;
+      void this.#host.artifacts().verify(work, current).then(
+        (missing) => this.#verified(work, token, missing, value),
+        (error: unknown) => this.#verified(work, token, error instanceof Error ? error : new Error(String(error)), value),
+      );
+      return;
+    }
+    this.#settled(work, token, ok, value);
+  }
+
+  #verified(work: WorkRecord, token: number, missing: Error | undefined, value: unknown): void {
+    if (missing === undefined) this.#settled(work, token, true, value);
+    else this.#settled(work, token, false, missing);
+  }
+
+  #settled(work: WorkRecord, token: number, ok: boolean, value: unknown): void {
     if (!this.leave(work, token)) return;
     const host = this.#host;
     const now = host.clock.now();

@@ -25,8 +25,10 @@ import { WorkRegistry } from "./registry.js";
 import { Screening } from "./screening.js";
 import { Waiters } from "./waiters.js";
 import { Watchdog } from "./watchdog.js";
+import { checkForce, type Artifacts } from "../artifacts/manager.js";
+import { linkArtifacts, registerTask } from "../artifacts/engine-link.js";
 
-const SUBMIT_OPTIONS = ["priority", "delay", "key", "cost"];
+const SUBMIT_OPTIONS = ["priority", "delay", "key", "cost", "force"];
 
 /** The params of a work submitted without any: one shared, frozen empty object (no allocation per submit). */
 const NO_PARAMS = Object.freeze({});
@@ -62,6 +64,7 @@ export class Engine {
   readonly attempts: Attempts;
   readonly watchdog: Watchdog;
   readonly queries: Queries;
+  #artifacts: Artifacts | undefined = undefined;
 
   /** The cue-wide `isReady`/`isStale`, written by the facade. */
   readonly checks: CueChecks = { isReady: undefined, isStale: undefined };
@@ -99,7 +102,10 @@ export class Engine {
     }, {
       pendingStarted: (w, now) => this.watchdog.pendingStarted(w, now),
       pendingEnded: (w) => this.watchdog.pendingEnded(w),
-      finished: (w) => this.registry.finished(w),
+      finished: (w) => {
+        this.registry.finished(w);
+        if (w.artifacts !== undefined) this.artifacts.ended(w);
+      },
       failedUnheard: (w, error) => console.warn(failureLine(w, error)),
       idle: () => this.waiters.idleReached(),
       leftChecking: (w, starting) => {
@@ -129,6 +135,7 @@ export class Engine {
         this.lifecycle.move(w, Phase.Intake);
         this.#schedulePump();
       },
+      artifacts: () => this.#artifacts,
       pump,
     }, this.screening, options.recheckInterval);
     this.delays = new Delays(this.clock, (w) => this.#arrive(w), () => {
@@ -162,6 +169,7 @@ export class Engine {
         for (const service of services) this.events.emit("pause", { service, until, work: w, error });
       },
       afterRunning: (aborted) => this.#afterRunning(aborted),
+      artifacts: () => this.artifacts,
     });
     this.watchdog = new Watchdog({
       clock: this.clock,
@@ -200,7 +208,12 @@ export class Engine {
   }
 
   addTask(name: unknown, options: unknown, handler: unknown): TaskDef {
-    return this.catalog.addTask(name, options, handler);
+    return registerTask(this.#artifacts, () => this.artifacts, name, options, () => this.catalog.addTask(name, options, handler));
+  }
+
+  /** Declared artifacts of this cue, made on first use (a cue whose tasks declare nothing pays nothing). */
+  get artifacts(): Artifacts {
+    return (this.#artifacts ??= linkArtifacts(this));
   }
 
   // ---------------------------------------------------------------- submit
@@ -234,6 +247,8 @@ export class Engine {
     const work = new WorkRecord(this.#seq + 1, def, params === undefined ? NO_PARAMS : params, now, key, fixed);
     work.lane = this.catalog.laneFor(work);
     if (options?.cost !== undefined || def.cost !== undefined) work.cost = costOf(work, options?.cost);
+    if (options?.force !== undefined) work.force = checkForce(options.force);
+    if (def.derived !== undefined) this.artifacts.attach(work, key);
     this.#seq++;
     this.registry.add(work);
     if (this.lifecycle.isIdle) this.watchdog.activity(now);
@@ -381,6 +396,7 @@ export class Engine {
   /** Stops dispatching and waits for (or abandons) running work; then the worker pools close, unless a start() came meanwhile. */
   async stop(timeoutMs: number | undefined): Promise<void> {
     await this.#halt(timeoutMs);
+    await this.#artifacts?.flush();
     if (!this.#started) await this.catalog.pools.close();
   }
 

@@ -30,6 +30,8 @@ export interface ExplainContext {
 const BLOCK_DETAILS = {
   not_ready: (w: WorkRecord) => `isReady returned false for ${w.task}(params=${describeValue(w.params)})`,
   check_error: (w: WorkRecord) => `isReady threw for ${w.task}(params=${describeValue(w.params)}); counted as not ready, asked again at the next recheck`,
+  no_producer: (w: WorkRecord) => w.artifacts?.blockDetail ?? `An input of ${w.task} is missing and no pending work produces it`,
+  cycle: (w: WorkRecord) => w.artifacts?.blockDetail ?? `${w.task} is in a waits-for cycle`,
   check_timeout: (w: WorkRecord, ctx: ExplainContext) => `isReady for ${w.task}(params=${describeValue(w.params)}) did not settle within ${String(ctx.checkTimeout)}ms (checkTimeout); counted as not ready, asked again at the next recheck`,
 };
 
@@ -45,6 +47,11 @@ export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
         : { work, reason: "delayed", details: `${work.task} is delayed; due in ${ms}ms`, until: work.dueAt };
     }
     case Phase.Blocked:
+      if (work.artifacts !== undefined && work.artifacts.blockCause !== undefined) {
+        // Declared artifacts say which input it waits for, and who could produce it.
+        const cause = work.artifacts.blockCause;
+        return { work, reason: cause === "not_ready" ? "not_ready" : cause, details: work.artifacts.blockDetail };
+      }
       return { work, reason: "not_ready", details: BLOCK_DETAILS[work.blockCause](work, ctx) };
     case Phase.Checking:
     case Phase.Screening: {

@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from "../time/clock.js";
 import { Phase } from "../work/phase.js";
 import { readyCheckOf, type CueChecks, type WorkRecord } from "../work/record.js";
 import type { Screening } from "./screening.js";
+import type { Artifacts } from "../artifacts/manager.js";
 
 /** Blocked works asked per chunk of a full sweep, before other work gets a turn. */
 const SWEEP_CHUNK = 1024;
@@ -21,6 +22,8 @@ export interface RecheckHost {
   readonly checks: CueChecks;
   /** A blocked work was found ready: it goes back to intake, to be asked `isStale` only. */
   unblocked(work: WorkRecord): void;
+  /** Declared artifacts, if any task declares them: a work parked there (only its producers' ends wake it) stays off this list. */
+  artifacts(): Artifacts | undefined;
   pump(): void;
 }
 
@@ -59,12 +62,14 @@ export class Rechecker {
   }
 
   add(work: WorkRecord): void {
+    if (work.artifacts !== undefined && this.#host.artifacts()?.blocked(work) === true) return;
     this.#list.append(work);
     this.#armInterval();
   }
 
   /** Takes a work out (it was found ready, cancelled or timed out). */
   remove(work: WorkRecord): void {
+    if (work.artifacts !== undefined && this.#host.artifacts()?.unblocked(work) === true) return;
     this.#list.remove(work);
   }
 
@@ -175,7 +180,7 @@ export class Rechecker {
       this.#host.unblocked(work);
     } else {
       // Phase data of `Blocked`, kept by the owner of the blocked list: why it is still blocked.
-      work.blockCause = answer === false ? "not_ready" : answer === "timeout" ? "check_timeout" : "check_error";
+      work.blockCause = answer === false ? work.artifacts?.blockCause ?? "not_ready" : answer === "timeout" ? "check_timeout" : "check_error";
     }
     // An asynchronous answer resumes a sweep that paused on saturated check slots.
     if (!this.#scanning && this.#sweeping && this.#sweepTimer === undefined) this.#sweepTimer = this.#host.clock.setTimeout(() => this.#continueSweep(), 0);

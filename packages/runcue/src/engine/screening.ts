@@ -65,7 +65,7 @@ export class Screening {
 
   hasChecks(work: WorkRecord): boolean {
     const checks = this.#host.checks;
-    return (work.def.ready ?? checks.isReady ?? work.def.stale ?? checks.isStale) !== undefined;
+    return (work.def.ready ?? checks.isReady ?? work.def.stale ?? checks.isStale ?? work.def.derived) !== undefined;
   }
 
   /** Runs arrival checks for works in intake, oldest first, while slots last and the cue runs. */
@@ -148,13 +148,22 @@ export class Screening {
       return;
     }
     const lifecycle = this.#host.lifecycle;
-    if (answer === false) lifecycle.block(work, "not_ready", undefined);
-    else if (answer === "timeout") lifecycle.block(work, "check_timeout", undefined);
+    if (answer === false) {
+      // Declared artifacts say why: a missing input nothing produces, a waits-for cycle (under `strict`, an error).
+      const fatal = work.artifacts?.fatal;
+      if (fatal !== undefined) lifecycle.fail(work, fatal, this.#host.clock.now());
+      else lifecycle.block(work, work.artifacts?.blockCause ?? "not_ready", undefined);
+    } else if (answer === "timeout") lifecycle.block(work, "check_timeout", undefined);
     else lifecycle.block(work, "check_error", answer.error);
   };
 
   #askStale(work: WorkRecord): void {
     work.token++;
+    // Submitted with `force`: run even if fresh.
+    if (work.force) {
+      this.#afterStale(work, true);
+      return;
+    }
     this.ask(work, staleCheckOf(work, this.#host.checks), "isStale", this.#afterStale);
   }
 

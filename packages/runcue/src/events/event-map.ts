@@ -2,7 +2,7 @@ import type { TickEvent } from "../schedule/tick.js";
 import type { Work } from "../work/work.js";
 
 /** Why a pending work waits, from `debugBlocked()` and the `stall` event. */
-export type BlockReason = "not_ready" | "service_full" | "rate_limited" | "delayed" | "retry_wait" | "queued" | "stopped";
+export type BlockReason = "not_ready" | "no_producer" | "cycle" | "service_full" | "rate_limited" | "delayed" | "retry_wait" | "queued" | "stopped";
 
 /**
  * Every event of a cue and its payload: one object per event, so payloads can grow fields.
@@ -17,8 +17,12 @@ export interface CueEventMap {
   submit: { work: Work; services: readonly string[] };
   /** A work entered its services' queue, screened (or without checks); it waits for slots and rate starts. */
   queue: { work: Work };
-  /** `isReady` said no (`not_ready`), threw (`check_error`, with `error`) or passed `checkTimeout` (`check_timeout`). */
-  block: { work: Work; reason: "not_ready" | "check_error" | "check_timeout"; error?: Error };
+  /**
+   * `isReady` said no (`not_ready`), threw (`check_error`, with `error`) or passed `checkTimeout`
+   * (`check_timeout`); or, for declared artifacts, an input is missing and no pending work
+   * produces it (`no_producer`), or pending works wait for each other's outputs (`cycle`).
+   */
+  block: { work: Work; reason: "not_ready" | "check_error" | "check_timeout" | "no_producer" | "cycle"; error?: Error };
   /** A work is about to run its handler (it holds its slots and rate starts in `services`). */
   start: { work: Work; services: readonly string[] };
   /** A handler returned. `durationMs` runs from the start to the return. */

@@ -4,7 +4,10 @@ import { checkCosts, type Costs } from "../limits/costs.js";
 import type { Lane } from "../queue/lane.js";
 import type { TaskDef } from "../task.js";
 import { Phase, STATE_OF } from "./phase.js";
-import type { Check, Work, WorkState } from "./work.js";
+import type { Check, Work, WorkPaths, WorkState } from "./work.js";
+import type { WorkArtifacts } from "../artifacts/declaration.js";
+
+const NO_PATHS: WorkPaths = Object.freeze({});
 
 /** `WorkRecord.hold`: nothing held; slots and reserved starts; the same with the handler called; slots with the starts recorded. */
 export const Hold = { NONE: 0, RESERVED: 1, INVOKED: 2, COMMITTED: 3 } as const;
@@ -15,18 +18,20 @@ export interface CueChecks {
   isStale: Check | undefined;
 }
 
-/** The readiness check that applies to a work: its task's own, else the cue's. */
+/** The readiness check that applies to a work: its task's own (given the derived verdict when it declares artifacts), else its declared artifacts', else the cue's. */
 export function readyCheckOf(work: WorkRecord, checks: CueChecks): Check | undefined {
-  return work.def.ready ?? checks.isReady;
+  const derived = work.def.derived;
+  return derived !== undefined ? derived.ready : work.def.ready ?? checks.isReady;
 }
 
-/** The staleness check that applies to a work: its task's own, else the cue's. */
+/** The staleness check that applies to a work: its task's own (given the derived verdict when it declares artifacts), else its declared artifacts', else the cue's. */
 export function staleCheckOf(work: WorkRecord, checks: CueChecks): Check | undefined {
-  return work.def.stale ?? checks.isStale;
+  const derived = work.def.derived;
+  return derived !== undefined ? derived.stale : work.def.stale ?? checks.isStale;
 }
 
 /** Why a blocked work is blocked: its `isReady` said no, threw, or did not settle in time. */
-export type BlockCause = "not_ready" | "check_error" | "check_timeout";
+export type BlockCause = "not_ready" | "check_error" | "check_timeout" | "no_producer" | "cycle";
 
 /**
  * The engine's record of a work. It is the object users see as {@link Work}; the fields below
@@ -76,6 +81,10 @@ export class WorkRecord implements Work<unknown, unknown> {
   blockedNext: WorkRecord | undefined = undefined;
   /** @internal why it is `Blocked`. */
   blockCause: BlockCause = "not_ready";
+  /** @internal its declared artifacts, resolved at submit; undefined when its task declares none. */
+  artifacts: WorkArtifacts | undefined = undefined;
+  /** @internal submitted with `force`: its staleness check is not asked. */
+  force = false;
   /** @internal per-attempt and per-check token: answers of a superseded attempt or check are ignored. */
   token = 0;
   /** @internal the attempt's timeout timer (`Running`), or the check's (`Screening`, `Checking`, `Blocked`). */
@@ -108,6 +117,11 @@ export class WorkRecord implements Work<unknown, unknown> {
   /** The decimal form of `seq`, made on demand (a string per pending work would cost memory). */
   get id(): string {
     return String(this.seq);
+  }
+
+  /** The resolved paths of its task's declared `inputs` and `outputs`, by name (`{}` when it declares none). */
+  get paths(): WorkPaths {
+    return this.artifacts?.paths ?? NO_PATHS;
   }
 
   get state(): WorkState {

@@ -35,6 +35,12 @@ export interface Work<P = unknown, R = unknown> {
   readonly key: string | undefined;
   /** The priority it was queued with, in [0, 1]. */
   readonly priority: number;
+  /**
+   * The resolved paths of its task's declared `inputs` and `outputs`, by name (a list entry gives
+   * a list; `value()` inputs have none). `{}` when the task declares nothing. A handler whose
+   * `work` is not annotated gets them typed from the declaration.
+   */
+  readonly paths: WorkPaths;
   /** Aborts when the work is cancelled, times out, or is abandoned by `stop({ timeout })`. */
   readonly signal: AbortSignal;
   /**
@@ -43,6 +49,9 @@ export interface Work<P = unknown, R = unknown> {
    */
   report(actual: Readonly<Record<string, number>>): void;
 }
+
+/** Resolved artifact paths by declared name: a path, or a list of paths for a list entry. */
+export type WorkPaths = Readonly<Record<string, string | readonly string[]>>;
 
 /** A readiness or staleness check: sync or async. */
 export type Check<P = unknown> = (work: Work<P>) => boolean | Promise<boolean>;

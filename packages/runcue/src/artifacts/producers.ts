@@ -1,0 +1,135 @@
+import type { WorkRecord } from "../work/record.js";
+import type { ResolvedArtifact } from "./declaration.js";
+
+/**
+ * The pending and running works of a cue by the artifacts they declare as outputs, and the
+ * blocked works by the artifacts they wait for. Both are maps from an artifact key, so a
+ * finished producer wakes exactly its waiters.
+ */
+export class Producers {
+  readonly #byKey = new Map<string, Set<WorkRecord>>();
+  /** Blocked works by the keys they wait on. */
+  readonly #waiters = new Map<string, Set<WorkRecord>>();
+  /** Each blocked work's keys (so it leaves every set at once). */
+  readonly #waits = new Map<WorkRecord, readonly string[]>();
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** A submitted work declares its outputs. */
+  add(work: WorkRecord): void {
+    for (const o of (work.artifacts as NonNullable<WorkRecord["artifacts"]>).outputs) {
+      let set = this.#byKey.get(o.key);
+      if (set === undefined) this.#byKey.set(o.key, (set = new Set()));
+      set.add(work);
+    }
+  }
+
+  /** A work ended: it produces nothing any more. Returns the keys left without a producer. */
+  remove(work: WorkRecord): string[] {
+    const freed: string[] = [];
+    for (const o of (work.artifacts as NonNullable<WorkRecord["artifacts"]>).outputs) {
+      const set = this.#byKey.get(o.key);
+      if (set === undefined || !set.delete(work)) continue;
+      if (set.size === 0) {
+        this.#byKey.delete(o.key);
+        freed.push(o.key);
+      }
+    }
+    return freed;
+  }
+
+  /** A pending or running work other than `except` that declares this artifact (a glob: any matching file) as an output. */
+  producerOf(r: ResolvedArtifact, except: WorkRecord | undefined): WorkRecord | undefined {
+    if (r.kind === "glob") {
+      const regex = r.regex as RegExp;
+      for (const [key, set] of this.#byKey) {
+        if (!key.startsWith("file:") || !regex.test(key.slice(5))) continue;
+        for (const w of set) if (w !== except) return w;
+      }
+      return undefined;
+    }
+    const set = this.#byKey.get(r.key);
+    if (set === undefined) return undefined;
+    for (const w of set) if (w !== except) return w;
+    return undefined;
+  }
+
+  /** Every pending or running producer of a key. */
+  producersOf(key: string): ReadonlySet<WorkRecord> | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** A blocked work waits on these keys. */
+  wait(work: WorkRecord, keys: readonly string[]): void {
+    this.unwait(work);
+    if (keys.length === 0) return;
+    this.#waits.set(work, keys);
+    for (const k of keys) {
+      let set = this.#waiters.get(k);
+      if (set === undefined) this.#waiters.set(k, (set = new Set()));
+      set.add(work);
+    }
+  }
+
+  /** It is no longer blocked. */
+  unwait(work: WorkRecord): void {
+    const keys = this.#waits.get(work);
+    if (keys === undefined) return;
+    this.#waits.delete(work);
+    for (const k of keys) {
+      const set = this.#waiters.get(k);
+      if (set === undefined) continue;
+      set.delete(work);
+      if (set.size === 0) this.#waiters.delete(k);
+    }
+  }
+
+  /** The works waiting on a key (a snapshot). */
+  waitersOf(key: string): WorkRecord[] {
+    const set = this.#waiters.get(key);
+    return set === undefined ? [] : [...set];
+  }
+
+  /** The keys of glob waiters a file key matches (a file appearing changes the glob). */
+  globWaitersOf(fileKey: string): WorkRecord[] {
+    if (!fileKey.startsWith("file:")) return [];
+    const path = fileKey.slice(5);
+    const out: WorkRecord[] = [];
+    for (const [key, set] of this.#waiters) {
+      if (!key.startsWith("glob:")) continue;
+      const w = set.values().next().value;
+      const g = w?.artifacts?.inputs.find((i) => i.key === key);
+      if (g?.regex?.test(path) === true) out.push(...set);
+    }
+    return out;
+  }
+
+  /** The path of producers from `start` back to `start` through blocked works' waits, if there is one. */
+  cycleFrom(start: WorkRecord): WorkRecord[] | undefined {
+    const path: WorkRecord[] = [];
+    const seen = new Set<WorkRecord>();
+    const visit = (w: WorkRecord): boolean => {
+      const keys = w === start ? start.artifacts?.waitKeys : this.#waits.get(w);
+      if (keys === undefined) return false;
+      for (const k of keys) {
+        for (const p of this.#byKey.get(k) ?? []) {
+          if (p === start) {
+            path.push(w);
+            return true;
+          }
+          if (seen.has(p)) continue;
+          seen.add(p);
+          if (visit(p)) {
+            path.push(w);
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    if (!visit(start)) return undefined;
+    return path.reverse();
+  }
+}
