@@ -40,10 +40,10 @@ export async function processPages(dir: string, pages: number): Promise<void> {
     }
     await rename(temporary, outputOf(dir, n));
   });
-  cue.isStale((work) => !existsSync(outputOf(dir, (work.params as { page: number }).page)));
+  cue.typed(page).isStale((work) => !existsSync(outputOf(dir, work.params.page)));
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
-  cue.onComplete((work) => say(`done ${(work.params as { page: number }).page}`));
-  cue.onSkip((work) => say(`skip ${(work.params as { page: number }).page}`));
+  page.on("complete", ({ work }) => say(`done ${work.params.page}`));
+  page.on("skip", ({ work }) => say(`skip ${work.params.page}`));
   cue.start();
   for (let n = 1; n <= pages; n++) await page.submit({ page: n });
   await cue.idle();

@@ -16,7 +16,7 @@ export async function runFanout(batches: number, failPart?: { batch: number; par
     parts.get(w.params.batch)!.add(w.params.part);
   });
   const aggregate = cue.task("aggregate", {
-    ready: (w) => (parts.get((w.params as { batch: number }).batch)?.size ?? 0) === 5,
+    ready: (w) => (parts.get(w.params.batch)?.size ?? 0) === 5,
   }, (w: Work<{ batch: number }>) => {
     aggregated.push(w.params.batch);
   });

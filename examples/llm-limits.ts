@@ -29,7 +29,7 @@ export async function runLlm(prompts: Prompt[]): Promise<{ byKey: Record<string,
     per: (work) => (work.params as Prompt).apiKey, // each key has its own budget
   });
   const tokensPerKey: Record<string, number> = {};
-  cue.task("complete", { uses: "openai", cost: (work: Work<Prompt>) => ({ tokens: estimate(work.params) }) }, async (work: Work<Prompt>) => {
+  const complete = cue.task("complete", { uses: "openai", cost: (work: Work<Prompt>) => ({ tokens: estimate(work.params) }) }, async (work: Work<Prompt>) => {
     const res = await callApi(work.params, clock, work.signal);
     if (res.usage.total_tokens < 0) throw RateLimited.fromResponse({ status: 429, headers: { "retry-after": "20" } });
     work.report({ tokens: res.usage.total_tokens }); // settle the estimate: refund the difference
@@ -37,12 +37,12 @@ export async function runLlm(prompts: Prompt[]): Promise<{ byKey: Record<string,
     return res.text;
   });
   const byKey: Record<string, number> = {};
-  cue.on("complete", ({ work }) => {
-    const key = (work.params as Prompt).apiKey;
+  complete.on("complete", ({ work }) => {
+    const key = work.params.apiKey;
     byKey[key] = (byKey[key] ?? 0) + 1;
   });
   cue.start();
-  for (const prompt of prompts) await cue.submit("complete", prompt);
+  for (const prompt of prompts) await complete.submit(prompt);
   await clock.runUntilIdle(() => cue.idle());
   const status = openai.status();
   await cue.stop();

@@ -33,8 +33,8 @@ export async function runPipeline(dir: string, pages = 8, print: (line: string) 
   });
   const extract = cue.task("extract", {
     uses: "ocr",
-    ready: (w) => existsSync(pagePath((w.params as { page: number }).page)),
-    stale: (w) => !existsSync(textPath((w.params as { page: number }).page)),
+    ready: (w) => existsSync(pagePath(w.params.page)),
+    stale: (w) => !existsSync(textPath(w.params.page)),
     retry: { attempts: 3, delay: 50 },
   }, async (work: Work<{ page: number }>) => {
     await sleep(cue.clock, 40, work.signal);

@@ -14,7 +14,7 @@ const summarize = cue.task("summarize", { uses: "llm" }, async (work: Work<{ pag
   return outputOf(work.params.page);
 });
 // Skip work whose output already exists: rerunning the script redoes nothing.
-cue.isStale((work) => !existsSync(outputOf((work.params as { page: number }).page)));
+cue.typed(summarize).isStale((work) => !existsSync(outputOf(work.params.page)));
 
 cue.onComplete((work, result) => console.log(`done ${work.id}: ${String(result)}`));
 cue.onSkip((work) => console.log(`skipped ${work.id}: output exists`));

@@ -15,8 +15,9 @@ export async function extractPages(dir: string, pages: number[], ran: number[]):
     ran.push(w.params);
     writeFileSync(text(w.params), `text ${w.params}`);
   });
-  cue.isReady((w) => existsSync(image(w.params as number)));
-  cue.isStale((w) => !existsSync(text(w.params as number)));
+  cue.typed(extract)
+    .isReady((w) => existsSync(image(w.params)))
+    .isStale((w) => !existsSync(text(w.params)));
   cue.start();
   for (const p of pages) await extract.submit(p);
   await cue.idle();

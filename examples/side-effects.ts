@@ -23,8 +23,9 @@ export async function processOrders(dir: string, orders: Order[], world: { charg
     world.emails.push(w.params.email);
     writeFileSync(proof(w.params, "email"), JSON.stringify({ sentAt: Date.now() }));
   });
-  cue.isReady((w) => w.task !== "confirm" || existsSync(proof(w.params as Order, "payment")));
-  cue.isStale((w) => !existsSync(proof(w.params as Order, w.task === "charge" ? "payment" : "email")));
+  const typed = cue.typed(charge, confirm); // the same cue; its checks now know both tasks' params
+  typed.isReady((w) => w.task !== "confirm" || existsSync(proof(w.params, "payment")));
+  typed.isStale((w) => !existsSync(proof(w.params, w.task === "charge" ? "payment" : "email")));
 
   cue.start();
   for (const o of orders) {

@@ -15,7 +15,7 @@ export function isOutdated(job: Job): boolean {
 
 export async function transformAll(jobs: Job[], ran: string[]): Promise<void> {
   const cue = new Cue();
-  const transform = cue.task("transform", { stale: (w) => isOutdated(w.params as Job) }, (w: Work<Job>) => {
+  const transform = cue.task("transform", { stale: (w) => isOutdated(w.params) }, (w: Work<Job>) => {
     ran.push(w.params.input);
     writeFileSync(w.params.output, readFileSync(w.params.input, "utf8").toUpperCase());
   });

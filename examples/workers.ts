@@ -12,8 +12,8 @@ const hash = cue.task<{ text: string }, string>("hash", {
 });
 
 const digests: string[] = [];
-cue.on("complete", ({ work, result }) => {
-  digests.push(`${(work.params as { text: string }).text} ${String(result).slice(0, 16)}`);
+hash.on("complete", ({ work, result }) => {
+  digests.push(`${work.params.text} ${result.slice(0, 16)}`);
 });
 cue.on("fail", ({ work, error }) => console.error(`${work.id} failed: ${error.message}`));
 

@@ -109,6 +109,9 @@ export interface DashboardSnapshot {
 /** What each reason means, in a sentence. */
 export const REASON_TEXT: Record<BlockReason, string> = {
   not_ready: "isReady says no: the inputs they need are not there yet (a failed or missing upstream work, or an artifact nothing produces).",
+  waiting_for: "Submitted with after: they wait for the works they name to complete.",
+  no_producer: "A declared input is missing and no task of this cue produces it: it will not appear by itself.",
+  cycle: "They wait for each other's declared outputs (a cycle): none of them can start.",
   service_full: "Every slot of a service they use is taken: they start as running works finish.",
   rate_limited: "A rate window of a service they use is full, or a RateLimited pushback paused it: they start when it frees.",
   delayed: "Waiting out a submit delay or the wait before a retry.",

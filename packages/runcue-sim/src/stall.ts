@@ -45,12 +45,12 @@ export const REPORT_ITEMS = 10;
 
 /** The order reasons are listed in when work is blocked: not-ready work explains it. */
 const BLOCKED_RANK: Record<BlockReason, number> = {
-  not_ready: 0, stopped: 1, rate_limited: 2, retry_wait: 3, delayed: 4, service_full: 5, queued: 6,
+  no_producer: 0, cycle: 1, not_ready: 2, waiting_for: 3, stopped: 4, rate_limited: 5, retry_wait: 6, delayed: 7, service_full: 8, queued: 9,
 };
 
 /** The order when work waits for a known moment: what everything waits behind comes first. */
 const WAITING_RANK: Record<BlockReason, number> = {
-  rate_limited: 0, retry_wait: 1, delayed: 2, not_ready: 3, service_full: 4, queued: 5, stopped: 6,
+  rate_limited: 0, retry_wait: 1, delayed: 2, not_ready: 3, waiting_for: 4, no_producer: 5, cycle: 6, service_full: 7, queued: 8, stopped: 9,
 };
 
 /** Whether a stall goes on by itself (`waiting`) or needs something that may never come (`blocked`). */

@@ -13,6 +13,8 @@ import { engineHost } from "./schedule/host.js";
 import type { ScheduleOptions } from "./schedule/options.js";
 import { Schedules, type ScheduleHandle, type ScheduleInfo } from "./schedule/schedules.js";
 import type { TaskOptions } from "./task.js";
+import { TaskHandleImpl, type TaskHandle } from "./task-handle.js";
+import type { AnyTasks, ParamsArg, ResultOf, TaskMap, TaskName, TasksOf, WorkOf } from "./typing.js";
 import type { Clock } from "./time/clock.js";
 import { parseOptionalDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkName, checkOptions, checkSignal } from "./validate.js";
@@ -36,15 +38,6 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** A registered task, returned by {@link Cue.task}: a typed way to submit it. */
-export interface TaskHandle<P, R> {
-  /** The task name. */
-  readonly name: string;
-  /** Submits a work of this task; `params` are type-checked against the handler. */
-  submit(params: P, options?: SubmitOptions): Promise<string>;
-  /** Phantom: the handler's result type. */
-  readonly __result?: R;
-}
 
 /** Turns a synchronous call's throw into a rejection (the promise-returning methods never throw). */
 function settle<T>(fn: () => T): Promise<Awaited<T>> {
@@ -70,7 +63,7 @@ function settle<T>(fn: () => T): Promise<Awaited<T>> {
  * await cue.idle();
  * await cue.stop();
  */
-export class Cue {
+export class Cue<T extends TaskMap = AnyTasks> {
   readonly #engine: Engine;
   /** Made by the first `schedule()`: a cue without schedules pays nothing for them. */
   #schedules: Schedules | undefined = undefined;
@@ -123,18 +116,37 @@ export class Cue {
    * // No handler argument: the worker module's default export is the handler, run in a worker thread.
    * const resize = cue.task<{ path: string }, { bytes: number }>("resize", { uses: "cpu", worker: new URL("./resize-worker.js", import.meta.url) });
    */
-  task<P = unknown, R = unknown>(name: string, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
-  task<P = unknown, R = unknown>(name: string, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>>;
+  task<P = unknown, R = unknown, N extends string = string>(name: N, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
+  task<P = unknown, R = unknown, N extends string = string>(name: N, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
   /** With declared `inputs`/`outputs`: an unannotated handler's `work.paths` is typed from them. */
   // eslint-disable-next-line @typescript-eslint/unified-signatures
-  task<P, R, I extends ArtifactSet, O extends ArtifactSet>(name: string, options: TaskOptions<P> & { inputs?: I | ((params: P) => I); outputs?: O | ((params: P) => O) }, handler: (work: Work<P, R> & { readonly paths: PathsOf<I> & PathsOf<O> }) => R | Promise<R>): TaskHandle<P, Awaited<R>>;
+  task<P, R, I extends ArtifactSet, O extends ArtifactSet, N extends string = string>(name: N, options: TaskOptions<P> & { inputs?: I | ((params: P) => I); outputs?: O | ((params: P) => O) }, handler: (work: Work<P, R> & { readonly paths: PathsOf<I> & PathsOf<O> }) => R | Promise<R>): TaskHandle<P, Awaited<R>, N>;
   // One signature per form reads better than a union of a handler and worker options.
   // eslint-disable-next-line @typescript-eslint/unified-signatures
-  task<P = unknown, R = unknown>(name: string, options: TaskOptions<P> & { worker: URL | string }): TaskHandle<P, Awaited<R>>;
+  task<P = unknown, R = unknown, N extends string = string>(name: N, options: TaskOptions<P> & { worker: URL | string }): TaskHandle<P, Awaited<R>, N>;
   task<P, R>(name: string, optionsOrHandler: TaskOptions<P> | Handler<P, R>, maybeHandler?: Handler<P, R>): TaskHandle<P, Awaited<R>> {
     const [options, handler] = typeof optionsOrHandler === "function" ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
     const def = this.#engine.addTask(name, options, handler);
-    return { name: def.name, submit: (params: P, submitOptions?: SubmitOptions) => this.submit(def.name, params, submitOptions) };
+    return new TaskHandleImpl(this.#engine, def.name) as unknown as TaskHandle<P, Awaited<R>>;
+  }
+
+  /**
+   * This cue, typed with the tasks of these handles: its checks, listeners, `get`, `wait`,
+   * `list` and `submit` then narrow `work.params` and `work.result` by `work.task`, without
+   * casts. It is the same cue (nothing is copied); only its type changes.
+   * @throws ConfigurationError for a handle of another cue.
+   * @example
+   * const cue = new Cue().typed(fetchPage, parse);  // or: const typed = cue.typed(fetchPage, parse)
+   * typed.isReady((work) => work.task !== "parse" || work.params.html.length > 0);
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  typed<H extends readonly TaskHandle<any, any, string>[]>(...handles: H): Cue<TasksOf<H>> {
+    for (const handle of handles) {
+      if (!(handle instanceof TaskHandleImpl) || handle.engine !== this.#engine) {
+        throw new ConfigurationError("ERR_UNKNOWN_TASK", `typed() takes handles returned by this cue's task(); got ${describeValue((handle as { name?: unknown } | undefined)?.name ?? handle)}`);
+      }
+    }
+    return this as unknown as Cue<TasksOf<H>>;
   }
 
   /**
@@ -144,9 +156,9 @@ export class Cue {
    * `ready` option wins.
    * @default every work is ready
    */
-  isReady(check: Check): this {
+  isReady(check: (work: WorkOf<T>) => boolean | Promise<boolean>): this {
     checkFunction(check, "isReady check");
-    this.#engine.checks.isReady = check;
+    this.#engine.checks.isReady = check as Check;
     return this;
   }
 
@@ -156,9 +168,9 @@ export class Cue {
    * again replaces it; a task's own `stale` option wins.
    * @default every work is stale (it runs)
    */
-  isStale(check: Check): this {
+  isStale(check: (work: WorkOf<T>) => boolean | Promise<boolean>): this {
     checkFunction(check, "isStale check");
-    this.#engine.checks.isStale = check;
+    this.#engine.checks.isStale = check as Check;
     return this;
   }
 
@@ -181,8 +193,8 @@ export class Cue {
    * @example
    * const off = cue.on("fail", ({ work, error }) => log.error(`${work.task} ${work.id}: ${error.message}`));
    */
-  on<E extends CueEventName>(event: E, listener: CueListener<E>): () => void {
-    return this.#engine.events.on(event, listener);
+  on<E extends CueEventName>(event: E, listener: CueListener<E, WorkOf<T>>): () => void {
+    return this.#engine.events.on(event, listener as CueListener<E>);
   }
 
   /**
@@ -190,7 +202,7 @@ export class Cue {
    * @example
    * const { work, error } = await cue.once("fail");
    */
-  once<E extends CueEventName>(event: E, options: WaitOptions = {}): Promise<Parameters<CueListener<E>>[0]> {
+  once<E extends CueEventName>(event: E, options: WaitOptions = {}): Promise<Parameters<CueListener<E, WorkOf<T>>>[0]> {
     checkOptions(options, ["signal"], "once options");
     checkSignal(options.signal, "once options");
     return new Promise((resolve, reject) => {
@@ -233,37 +245,37 @@ export class Cue {
   }
 
   /** Listens for work starting (before its handler). Returns a remover. Same as `on("start")`. */
-  onStart(listener: (work: Work) => void): () => void {
+  onStart(listener: (work: WorkOf<T>) => void): () => void {
     checkFunction(listener, "onStart listener");
     return this.on("start", ({ work }) => listener(work));
   }
 
   /** Listens for handlers returning: `(work, result, durationMs)`. Returns a remover. Same as `on("complete")`. */
-  onComplete(listener: (work: Work, result: unknown, durationMs: number) => void): () => void {
+  onComplete(listener: (work: WorkOf<T>, result: ResultOf<WorkOf<T>>, durationMs: number) => void): () => void {
     checkFunction(listener, "onComplete listener");
     return this.on("complete", ({ work, result, durationMs }) => listener(work, result, durationMs));
   }
 
   /** Listens for final failures (no retries left, `Permanent`, timeouts): `(work, error)`. Returns a remover. Same as `on("fail")`. */
-  onFailure(listener: (work: Work, error: Error) => void): () => void {
+  onFailure(listener: (work: WorkOf<T>, error: Error) => void): () => void {
     checkFunction(listener, "onFailure listener");
     return this.on("fail", ({ work, error }) => listener(work, error));
   }
 
   /** Listens for cancels: `cancel(id)`, or running work abandoned by `stop({ timeout })`. Returns a remover. Same as `on("cancel")`. */
-  onCancel(listener: (work: Work) => void): () => void {
+  onCancel(listener: (work: WorkOf<T>) => void): () => void {
     checkFunction(listener, "onCancel listener");
     return this.on("cancel", ({ work }) => listener(work));
   }
 
   /** Listens for skips (ready and not stale; no handler ran). Returns a remover. Same as `on("skip")`. */
-  onSkip(listener: (work: Work) => void): () => void {
+  onSkip(listener: (work: WorkOf<T>) => void): () => void {
     checkFunction(listener, "onSkip listener");
     return this.on("skip", ({ work }) => listener(work));
   }
 
   /** Listens for retries: `(work, error, delayMs)`; also fired when `RateLimited` requeues a work. Returns a remover. Same as `on("retry")`. */
-  onRetry(listener: (work: Work, error: Error, delayMs: number) => void): () => void {
+  onRetry(listener: (work: WorkOf<T>, error: Error, delayMs: number) => void): () => void {
     checkFunction(listener, "onRetry listener");
     return this.on("retry", ({ work, error, delayMs }) => listener(work, error, delayMs));
   }
@@ -272,7 +284,7 @@ export class Cue {
    * Listens for works pending longer than `pendingWarnAfter`: `(work, pendingMs)`, once per
    * pending spell. Without any listener the warning is printed with console.warn.
    */
-  onPendingWarning(listener: (work: Work, pendingMs: number) => void): () => void {
+  onPendingWarning(listener: (work: WorkOf<T>, pendingMs: number) => void): () => void {
     checkFunction(listener, "onPendingWarning listener");
     return this.on("pendingWarning", ({ work, pendingMs }) => listener(work, pendingMs));
   }
@@ -292,10 +304,11 @@ export class Cue {
    * params, `work.params` is `{}`.
    * @throws ConfigurationError (as a rejection) with `Unknown task` for an unregistered name, or for invalid options.
    */
-  submit<P = unknown>(task: string, params?: P, options?: SubmitOptions): Promise<string> {
+  submit<N extends TaskName<T>>(task: N, ...args: [...ParamsArg<T[N]["params"]>, options?: SubmitOptions<T[N]["params"], T[N]["result"]>]): Promise<string>;
+  submit(task: string, ...args: unknown[]): Promise<string> {
     // Inline rather than through settle(): submit is the hot path, and a closure per call shows.
     try {
-      return Promise.resolve(this.#engine.submit(task, params, options));
+      return Promise.resolve(this.#engine.submit(task, args[0], args[1] as SubmitOptions | undefined));
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -346,13 +359,13 @@ export class Cue {
   }
 
   /** The work with this id, or undefined (unknown, or finished and forgotten). O(1). */
-  get(id: string): Promise<Work | undefined> {
-    return settle(() => this.#engine.queries.get(id));
+  get(id: string): Promise<WorkOf<T> | undefined> {
+    return settle(() => this.#engine.queries.get(id) as WorkOf<T> | undefined);
   }
 
   /** Works in submission order, optionally filtered. */
-  list(options: ListOptions = {}): Promise<Work[]> {
-    return settle(() => this.#engine.queries.list(options));
+  list(options: ListOptions = {}): Promise<WorkOf<T>[]> {
+    return settle(() => this.#engine.queries.list(options) as WorkOf<T>[]);
   }
 
   /**
@@ -370,12 +383,12 @@ export class Cue {
    * Resolves with the work once it is terminal (at once if it already is).
    * @throws RuncueError `ERR_UNKNOWN_WORK` (as a rejection) for an id this cue does not know.
    */
-  wait(id: string, options: WaitOptions = {}): Promise<Work> {
+  wait(id: string, options: WaitOptions = {}): Promise<WorkOf<T>> {
     return settle(() => {
       checkOptions(options, ["signal"], "wait options");
       checkSignal(options.signal, "wait options");
       if (typeof id !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid work id: ${describeValue(id)} (expected a string id returned by submit)`);
-      return this.#engine.wait(id, options.signal);
+      return this.#engine.wait(id, options.signal) as Promise<WorkOf<T>>;
     });
   }
 

@@ -23,6 +23,9 @@ export type RuncueErrorCode =
   | "ERR_AMBIGUOUS_PRODUCER"
   | "ERR_CYCLE"
   | "ERR_NO_PRODUCER"
+  | "ERR_DEPENDENCY_FAILED"
+  | "ERR_FLOW_MAPPING"
+  | "ERR_NO_RESULT"
   | "ERR_INTERNAL";
 
 /** Options common to every runcue error. */

@@ -5,8 +5,11 @@
  * @module
  */
 export { Cue } from "./cue.js";
-export type { StopOptions, TaskHandle, WaitOptions } from "./cue.js";
-export type { CueOptions, PriorityContext, SubmitOptions } from "./options.js";
+export type { StopOptions, WaitOptions } from "./cue.js";
+export type { RunOptions, TaskHandle } from "./task-handle.js";
+export type { AnyTasks, NamedWork, ResultOf, TaskMap, TaskName, TaskType, TasksOf, WorkOf } from "./typing.js";
+export type { CompletedWork, CueOptions, OtherwiseStep, PriorityContext, StepOptions, SubmitOptions, TaskRef, ThenStep } from "./options.js";
+export { DependencyError, FlowError } from "./flows/flow-error.js";
 export type { BlockedInfo } from "./engine/explain.js";
 export type { CueStatus, ListOptions } from "./engine/queries.js";
 export type { CueSummary, CueTotals, ServiceSummary } from "./engine/summary.js";
@@ -22,7 +25,7 @@ export { MemoryLimiter } from "./limits/memory-limiter.js";
 export type { TaskOptions } from "./task.js";
 export type { RetryOptions as TaskRetryOptions } from "./engine/retry-policy.js";
 export type { Check, Handler, Work, WorkState } from "./work/work.js";
-export type { BlockReason, CueEventMap, CueEventName, CueListener } from "./events/event-map.js";
+export type { BlockReason, CueEventMap, CueEventName, CueListener, WorkEventName } from "./events/event-map.js";
 export type { AttemptContext, Middleware } from "./run/middleware.js";
 export type { ScheduleHandle, ScheduleInfo } from "./schedule/schedules.js";
 export type { CatchUpOptions, OverlapMode, SchedulableTask, ScheduleOptions, ScheduleTime } from "./schedule/options.js";

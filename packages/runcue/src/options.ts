@@ -4,6 +4,7 @@ import { memoryStore, type LimiterStore } from "./limits/store.js";
 import { systemClock, type Clock } from "./time/clock.js";
 import { parseOptionalDuration, parsePositiveDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkOptions } from "./validate.js";
+import type { TaskTypeCarrier } from "./typing.js";
 import type { Work } from "./work/work.js";
 import { resolveArtifactsOptions, type ArtifactsOptions, type ResolvedArtifactsOptions } from "./artifacts/options.js";
 
@@ -70,18 +71,67 @@ export interface PriorityContext {
 }
 
 /** Options of `submit`. */
-export interface SubmitOptions {
+export interface SubmitOptions<P = unknown, R = unknown, P2 = any, R2 = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Priority in [0, 1], higher first; overrides the cue's `priority` function. @default 0.5 */
   priority?: number;
   /** Hold the work this long before it may be dispatched. @default 0 */
   delay?: Duration;
-  /** Dedupe key: while a work with this key is pending or running, submitting it again returns that work's id. */
+  /** Dedupe key: while a work with this key is pending or running, submitting it again returns that work's id (and its flow options are ignored). */
   key?: string;
   /** What this work costs in windows counting a measure (`{ tokens: 1200 }`); wins over the task's `cost`. */
   cost?: Readonly<Record<string, number>>;
   /** Run even if fresh: its staleness check (declared artifacts, the task's `stale`, the cue's `isStale`) is not asked. @default false */
   force?: boolean;
+  /**
+   * When this work's handler completes, submit the next task: `[next]` passes the result as
+   * its params, `[next, map]` passes `map(work)`, `[next, map, options]` also gives the next
+   * work's submit options (which may chain further). The next work's id is on `work.next`.
+   * A skipped work (its output was fresh) submits nothing unless `options.whenSkipped` maps it.
+   * A failed or cancelled one submits nothing. @example { then: [parse, ({ result }) => ({ html: result.html })] }
+   */
+  then?: ThenStep<P, R, P2, R2>;
+  /**
+   * When this work fails for good (not when it is cancelled), submit a fallback: `[fallback]`
+   * with the same params, `[fallback, map]` with `map(work)` (`work.error` says why).
+   * The fallback's id is on `work.next`. @example { otherwise: [fallbackParse] }
+   */
+  otherwise?: OtherwiseStep<P, R, P2, R2>;
+  /**
+   * Ids of works this one waits for: it is ready only once all of them have completed (and its
+   * own readiness check holds). If one fails or is cancelled, this work fails with a
+   * `DependencyError`. An unknown or forgotten id is refused at submit.
+   */
+  after?: readonly string[];
 }
+
+/** A task to chain to: its handle (checked against the types of the flow) or its name. */
+export type TaskRef<P = unknown, R = unknown> = TaskTypeCarrier<P, R> | string;
+
+/** `unknown` loosened to `any`, so that an untyped result can feed any task. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose<T> = unknown extends T ? any : T;
+
+/** A completed work, as a `then` mapping receives it: its result is there. */
+export type CompletedWork<P, R> = Work<P, R> & { readonly result: R };
+
+/** Options of a chained work: its own submit options, plus what to do when the work before it is skipped. */
+export interface StepOptions<P, R, P2, R2> extends SubmitOptions<P2, R2> {
+  /**
+   * Called when the work before is skipped (it has no result): the params for the next work, or
+   * `undefined` to submit nothing. Without it, a skipped work submits nothing.
+   */
+  whenSkipped?: (work: Work<P, R>) => P2 | undefined;
+}
+
+/** A `then` step: `[next]`, `[next, map]` or `[next, map, options]`. */
+export type ThenStep<P, R, P2, R2> =
+  | readonly [next: TaskRef<Loose<R>, R2>]
+  | readonly [next: TaskRef<P2, R2>, map: (work: CompletedWork<P, R>) => P2, options?: StepOptions<P, R, P2, R2>];
+
+/** An `otherwise` step: `[fallback]` (same params), `[fallback, map]` or `[fallback, map, options]`. */
+export type OtherwiseStep<P, R, P2, R2> =
+  | readonly [fallback: TaskRef<Loose<P>, R2>]
+  | readonly [fallback: TaskRef<P2, R2>, map: (work: Work<P, R>) => P2, options?: SubmitOptions<P2, R2>];
 
 /** @internal options with every default applied: the one place defaults live. */
 export interface ResolvedCueOptions {

@@ -29,6 +29,7 @@ const workloadArb = fc.record({
       done: fc.boolean(),
       delay: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 500 })),
       priority: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+      after: fc.array(fc.nat(), { maxLength: 2 }), // earlier works this one waits for (by index)
     }),
     { minLength: 1, maxLength: 40 },
   ),
@@ -36,7 +37,7 @@ const workloadArb = fc.record({
 });
 
 describe("invariants under random workloads", () => {
-  it("limits hold, every work ends once or has a reason, and no handler runs unready", async () => {
+  it("limits hold, every work ends once or has a reason, no handler runs unready or before its after list completed", async () => {
     await fc.assert(
       fc.asyncProperty(workloadArb, async (wl) => {
         const clock = new VirtualClock(0);
@@ -53,10 +54,13 @@ describe("invariants under random workloads", () => {
         const violations: string[] = [];
         const ends = new Map<string, number>();
         const ready = (p: Params): boolean => clock.now() >= p.readyAt;
+        const depsOf = new Map<string, string[]>();
+        const completed = new Set<string>();
         wl.tasks.forEach((t, ti) => {
           const uses = [...new Set(t.uses.filter((u) => u < names.length).map((u) => names[u]!))];
           cue.task(`t${ti}`, { uses, retry: { attempts: t.attempts, delay: 20 } }, async (w: Work<Params>) => {
             if (!ready(w.params)) violations.push(`work ${w.id} ran while not ready`);
+            for (const dep of depsOf.get(w.id) ?? []) if (!completed.has(dep)) violations.push(`work ${w.id} ran before work ${dep} of its after list completed`);
             for (const u of uses) {
               const a = active.get(u)! + 1;
               active.set(u, a);
@@ -78,14 +82,17 @@ describe("invariants under random workloads", () => {
         cue.isReady((w) => ready(w.params as Params));
         cue.isStale((w) => !(w.params as Params).done);
         const bump = (w: Work): void => { ends.set(w.id, (ends.get(w.id) ?? 0) + 1); };
-        cue.onComplete(bump);
-        cue.onSkip(bump);
+        cue.onComplete((w) => { completed.add(w.id); bump(w); });
+        cue.onSkip((w) => { completed.add(w.id); bump(w); });
         cue.onFailure(bump);
         cue.start();
         const ids: string[] = [];
         for (const [n, w] of wl.works.entries()) {
           const params: Params = { n, duration: w.duration, fails: w.fails, readyAt: w.readyAt, done: w.done, delay: w.delay };
-          ids.push(await cue.submit(`t${w.task % wl.tasks.length}`, params, { delay: w.delay, ...(w.priority !== undefined ? { priority: w.priority } : {}) }));
+          const after = ids.length === 0 ? [] : [...new Set(w.after.map((a) => ids[a % ids.length]!))];
+          const id = await cue.submit(`t${w.task % wl.tasks.length}`, params, { delay: w.delay, after, ...(w.priority !== undefined ? { priority: w.priority } : {}) });
+          depsOf.set(id, after);
+          ids.push(id);
         }
         const cancelled = new Set<string>();
         for (const c of [...wl.cancels].sort((a, b) => a.at - b.at)) {
@@ -106,8 +113,8 @@ describe("invariants under random workloads", () => {
           if (w.state === "pending") {
             expect(ended).toBe(0);
             expect(reasons.get(id)).toBeDefined();
-            // Only work that can never become ready may still wait this late.
-            expect(reasons.get(id)).toBe("not_ready");
+            // Only work that can never become ready (or waits for such work) may still wait this late.
+            expect(["not_ready", "waiting_for"]).toContain(reasons.get(id));
           } else if (w.state === "cancelled") {
             expect(cancelled.has(id)).toBe(true);
             expect(ended).toBe(0);
@@ -115,6 +122,9 @@ describe("invariants under random workloads", () => {
             expect(["completed", "failed"]).toContain(w.state);
             expect(ended).toBe(1);
           }
+          // A dependency that failed or was cancelled fails the work (unless it was cancelled itself).
+          const deps = await Promise.all((depsOf.get(id) ?? []).map((d) => cue.get(d)));
+          if (deps.some((d) => d!.state === "failed" || d!.state === "cancelled") && w.state !== "cancelled") expect(w.state).toBe("failed");
         }
         await cue.stop();
       }),

@@ -5,7 +5,7 @@ describe("types", () => {
   it("a task handle's submit checks params against the handler's Work<P>", () => {
     const cue = new Cue();
     const extract = cue.task("extract", async (work: Work<{ path: string }>) => ({ text: work.params.path }));
-    expectTypeOf(extract).toEqualTypeOf<TaskHandle<{ path: string }, { text: string }>>();
+    expectTypeOf(extract).toEqualTypeOf<TaskHandle<{ path: string }, { text: string }, "extract">>();
     expectTypeOf(extract.submit).parameter(0).toEqualTypeOf<{ path: string }>();
     // @ts-expect-error wrong params type
     void extract.submit({ page: 1 });

@@ -18,6 +18,7 @@ import { Catalog } from "./catalog.js";
 import { costOf } from "./cost-of.js";
 import { Delays } from "./delays.js";
 import { Dispatcher } from "./dispatcher.js";
+import { Flows, type FlowSpec } from "../flows/flows.js";
 import { awaitWith, countReasons, failureLine, stallLine, waitPayload } from "./notices.js";
 import { Queries } from "./queries.js";
 import { Rechecker } from "./rechecker.js";
@@ -28,7 +29,7 @@ import { Watchdog } from "./watchdog.js";
 import { checkForce, type Artifacts } from "../artifacts/manager.js";
 import { linkArtifacts, registerTask } from "../artifacts/engine-link.js";
 
-const SUBMIT_OPTIONS = ["priority", "delay", "key", "cost", "force"];
+const SUBMIT_OPTIONS = ["priority", "delay", "key", "cost", "then", "otherwise", "after", "force"];
 
 /** The params of a work submitted without any: one shared, frozen empty object (no allocation per submit). */
 const NO_PARAMS = Object.freeze({});
@@ -64,6 +65,7 @@ export class Engine {
   readonly attempts: Attempts;
   readonly watchdog: Watchdog;
   readonly queries: Queries;
+  readonly flows: Flows;
   #artifacts: Artifacts | undefined = undefined;
 
   /** The cue-wide `isReady`/`isStale`, written by the facade. */
@@ -92,9 +94,14 @@ export class Engine {
       removeDelayed: (w) => this.delays.remove(w),
       addIntake: (w) => this.screening.intake.push(w),
       removeIntake: (w) => this.screening.intake.remove(w),
-      addBlocked: (w) => this.rechecker.add(w),
+      // A work waiting for its `after` list is moved by its dependencies' ends, never rechecked.
+      addBlocked: (w) => {
+        if (w.blockCause !== "waiting_for") this.rechecker.add(w);
+        else this.flows.held++;
+      },
       removeBlocked: (w) => {
-        this.rechecker.remove(w);
+        if (w.blockCause !== "waiting_for") this.rechecker.remove(w);
+        else this.flows.held--;
         this.screening.release(w);
       },
       addQueued: (w) => this.#enqueue(w),
@@ -104,6 +111,7 @@ export class Engine {
       pendingEnded: (w) => this.watchdog.pendingEnded(w),
       finished: (w) => {
         this.registry.finished(w);
+        if (w.links !== undefined) this.flows.finished(w);
         if (w.artifacts !== undefined) this.artifacts.ended(w);
       },
       failedUnheard: (w, error) => console.warn(failureLine(w, error)),
@@ -185,6 +193,15 @@ export class Engine {
       stallWarning: (sinceMs) => this.#stallWarning(sinceMs),
     }, options);
     this.queries = new Queries(this);
+    this.flows = new Flows({
+      lifecycle: this.lifecycle,
+      now: () => this.clock.now(),
+      hasTask: (name) => this.catalog.tasks.has(name),
+      get: (id) => this.queries.get(id),
+      submit: (task, params, options) => this.submit(task, params, options),
+      submitFailed: (task, params, error) => this.submit(task, params, undefined, error),
+      kick: () => this.#schedulePump(),
+    });
     this.catalog = new Catalog(options.store, this.clock, (lane) => this.dispatcher.addLane(lane), (task) => this.queries.hasLiveWork(task), () => this.#schedulePump());
   }
 
@@ -218,7 +235,8 @@ export class Engine {
 
   // ---------------------------------------------------------------- submit
 
-  submit(taskName: string, params: unknown, options: SubmitOptions | undefined): string {
+  /** Submits a work; with `failWith` (a flow step that could not be taken), it fails at once with that error. */
+  submit(taskName: string, params: unknown, options: SubmitOptions | undefined, failWith?: Error): string {
     const def = typeof taskName === "string" ? this.catalog.tasks.get(taskName) : undefined;
     if (!def) {
       const known = [...this.catalog.tasks.keys()];
@@ -227,8 +245,10 @@ export class Engine {
     let key: string | undefined;
     let fixed: number | undefined;
     let delay = 0;
+    let flow: FlowSpec | undefined;
     if (options !== undefined) {
       checkOptions(options, SUBMIT_OPTIONS, "submit options");
+      if (options.then !== undefined || options.otherwise !== undefined || options.after !== undefined) flow = this.flows.parse(options);
       key = options.key;
       if (key !== undefined) {
         if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${describeValue(key)} (expected a string)`);
@@ -251,20 +271,28 @@ export class Engine {
     if (def.derived !== undefined) this.artifacts.attach(work, key);
     this.#seq++;
     this.registry.add(work);
+    const refused = failWith ?? (flow === undefined ? undefined : this.flows.attach(work, flow));
     if (this.lifecycle.isIdle) this.watchdog.activity(now);
     if (delay > 0) {
       work.dueAt = now + delay;
       this.lifecycle.submitted(work, Phase.Delayed, now);
     } else {
-      this.lifecycle.submitted(work, this.screening.hasChecks(work) ? Phase.Intake : Phase.Queued, now);
+      this.lifecycle.submitted(work, this.#screened(work) ? Phase.Intake : Phase.Queued, now);
       this.#schedulePump();
     }
+    // A work of its `after` list had already failed or been cancelled (or a flow step failed).
+    if (refused !== undefined && work.phase < Phase.Running) this.lifecycle.fail(work, refused, now);
     return work.id;
+  }
+
+  /** A work goes through screening (its checks, or its `after` list), not straight to its lane. */
+  #screened(work: WorkRecord): boolean {
+    return this.screening.hasChecks(work) || (work.links !== undefined && work.links.waitingOn.length > 0);
   }
 
   /** A delayed work is due: to its arrival check, or straight to its lane. */
   #arrive(work: WorkRecord): void {
-    if (this.screening.hasChecks(work)) this.lifecycle.move(work, Phase.Intake);
+    if (this.#screened(work)) this.lifecycle.move(work, Phase.Intake);
     else this.lifecycle.queue(work);
   }
 

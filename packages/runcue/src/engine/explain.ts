@@ -15,6 +15,8 @@ export interface BlockedInfo {
   details: string;
   /** When the blocker ends (epoch ms), where known. */
   until?: number;
+  /** `waiting_for`: the ids of the works in its `after` list that have not completed yet. */
+  waitingFor?: string[];
 }
 
 /** What {@link explain} needs to know about the engine. */
@@ -30,10 +32,15 @@ export interface ExplainContext {
 const BLOCK_DETAILS = {
   not_ready: (w: WorkRecord) => `isReady returned false for ${w.task}(params=${describeValue(w.params)})`,
   check_error: (w: WorkRecord) => `isReady threw for ${w.task}(params=${describeValue(w.params)}); counted as not ready, asked again at the next recheck`,
+  check_timeout: (w: WorkRecord, ctx: ExplainContext) => `isReady for ${w.task}(params=${describeValue(w.params)}) did not settle within ${String(ctx.checkTimeout)}ms (checkTimeout); counted as not ready, asked again at the next recheck`,
   no_producer: (w: WorkRecord) => w.artifacts?.blockDetail ?? `An input of ${w.task} is missing and no pending work produces it`,
   cycle: (w: WorkRecord) => w.artifacts?.blockDetail ?? `${w.task} is in a waits-for cycle`,
-  check_timeout: (w: WorkRecord, ctx: ExplainContext) => `isReady for ${w.task}(params=${describeValue(w.params)}) did not settle within ${String(ctx.checkTimeout)}ms (checkTimeout); counted as not ready, asked again at the next recheck`,
+  waiting_for: (w: WorkRecord) => `${w.task} waits for ${waitingIds(w).map((id) => `work ${id}`).join(", ")} (its after list) to complete`,
 };
+
+function waitingIds(work: WorkRecord): string[] {
+  return (work.links?.waitingOn ?? []).map((w) => w.id);
+}
 
 /** Why a pending work is waiting, read from its phase (for `debugBlocked()`). */
 export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
@@ -47,12 +54,14 @@ export function explain(work: WorkRecord, ctx: ExplainContext): BlockedInfo {
         : { work, reason: "delayed", details: `${work.task} is delayed; due in ${ms}ms`, until: work.dueAt };
     }
     case Phase.Blocked:
-      if (work.artifacts !== undefined && work.artifacts.blockCause !== undefined) {
+      if (work.artifacts !== undefined && work.blockCause !== "waiting_for" && work.artifacts.blockCause !== undefined) {
         // Declared artifacts say which input it waits for, and who could produce it.
         const cause = work.artifacts.blockCause;
         return { work, reason: cause === "not_ready" ? "not_ready" : cause, details: work.artifacts.blockDetail };
       }
-      return { work, reason: "not_ready", details: BLOCK_DETAILS[work.blockCause](work, ctx) };
+      return work.blockCause === "waiting_for"
+        ? { work, reason: "waiting_for", details: BLOCK_DETAILS.waiting_for(work), waitingFor: waitingIds(work) }
+        : { work, reason: "not_ready", details: BLOCK_DETAILS[work.blockCause](work, ctx) };
     case Phase.Checking:
     case Phase.Screening: {
       const holds = work.phase === Phase.Checking ? " (holding its service slots)" : "";

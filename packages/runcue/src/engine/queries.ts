@@ -21,6 +21,8 @@ export interface QueryHost {
   readonly options: ResolvedCueOptions;
   readonly screening: { readonly saturated: boolean };
   readonly catalog: { readonly lanes: ReadonlyMap<string, Lane<WorkRecord>> };
+  /** Works blocked waiting for their `after` list. */
+  readonly flows: { readonly held: number };
   isStarted(): boolean;
 }
 
@@ -145,6 +147,7 @@ export class Queries {
       lanes: engine.catalog.lanes.values(),
       isStarted: () => engine.isStarted(),
       pendingWorks: () => this.pendingWorks(),
+      waitingFor: engine.flows.held,
       reasonOf: (work) => explain(work, ctx).reason,
     }, now, examples);
   }

@@ -132,6 +132,11 @@ export class Screening {
   }
 
   #askReady(work: WorkRecord): void {
+    // Submitted with `after`: it waits, unasked, until those works have completed.
+    if (work.links !== undefined && work.links.waitingOn.length > 0) {
+      this.#host.lifecycle.block(work, "waiting_for", undefined);
+      return;
+    }
     if (work.readyKnown) {
       work.readyKnown = false;
       this.#askStale(work);

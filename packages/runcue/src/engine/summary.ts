@@ -45,6 +45,8 @@ export interface SummaryHost {
   isStarted(): boolean;
   /** Pending works, oldest first (for examples only: read lazily, a few at a time). */
   pendingWorks(): Iterable<WorkRecord>;
+  /** How many blocked works wait for their `after` list (the rest of `Blocked` is `not_ready`). */
+  readonly waitingFor: number;
   /** The reason one pending work waits (as `debugBlocked()` gives it). */
   reasonOf(work: WorkRecord, now: number): BlockReason;
 }
@@ -64,7 +66,8 @@ export function summarize(host: SummaryHost, now: number, examples: number): Cue
   if (!host.isStarted()) {
     add("stopped", host.lifecycle.pending);
   } else {
-    add("not_ready", (c[Phase.Blocked] as number) + (c[Phase.Screening] as number) + (c[Phase.Checking] as number));
+    add("not_ready", (c[Phase.Blocked] as number) - host.waitingFor + (c[Phase.Screening] as number) + (c[Phase.Checking] as number));
+    add("waiting_for", host.waitingFor);
     add("delayed", c[Phase.Delayed] as number);
     add("queued", c[Phase.Intake] as number);
   }

@@ -53,6 +53,8 @@ export class Lifecycle {
   readonly totals = { submitted: 0, skipped: 0, retried: 0 };
   #pending = 0;
   #running = 0;
+  /** Depth of `finished` calls under way (see `#end`). */
+  #ending = 0;
   readonly #events: Emitter;
   /** The listener lists: `#on.start.length !== 0` is the cheapest "does anyone listen?". */
   readonly #on: Emitter["listeners"];
@@ -230,11 +232,18 @@ export class Lifecycle {
 
   #end(work: WorkRecord): void {
     work.token++;
-    this.#host.finished(work);
+    // `finished` may end other works (a flow's dependants, a step that fails at once): their
+    // `idle` waits for this work's own event, so the cue goes idle once, last.
+    this.#ending++;
+    try {
+      this.#host.finished(work);
+    } finally {
+      this.#ending--;
+    }
   }
 
   #maybeIdle(): void {
-    if (this.#pending !== 0 || this.#running !== 0) return;
+    if (this.#pending !== 0 || this.#running !== 0 || this.#ending !== 0) return;
     this.#host.idle();
     if (this.#on.idle.length !== 0) this.#events.emit("idle", {});
   }

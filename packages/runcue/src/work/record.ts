@@ -30,8 +30,18 @@ export function staleCheckOf(work: WorkRecord, checks: CueChecks): Check | undef
   return derived !== undefined ? derived.stale : work.def.stale ?? checks.isStale;
 }
 
-/** Why a blocked work is blocked: its `isReady` said no, threw, or did not settle in time. */
-export type BlockCause = "not_ready" | "check_error" | "check_timeout" | "no_producer" | "cycle";
+/** Why a blocked work is blocked: its `isReady` said no, threw, or did not settle in time; or works in its `after` list have not completed. */
+export type BlockCause = "not_ready" | "check_error" | "check_timeout" | "waiting_for" | "no_producer" | "cycle";
+
+/** The flow links of a work submitted with `then`/`otherwise`/`after`, or named in another's `after` (see `flows/`). */
+export interface WorkLinks {
+  /** The id of the work its `then` or `otherwise` submitted. */
+  next: string | undefined;
+  /** The works of its `after` list not yet completed. */
+  waitingOn: WorkRecord[];
+  /** The works whose `after` names it and that still wait for it. */
+  dependants: WorkRecord[];
+}
 
 /**
  * The engine's record of a work. It is the object users see as {@link Work}; the fields below
@@ -81,6 +91,8 @@ export class WorkRecord implements Work<unknown, unknown> {
   blockedNext: WorkRecord | undefined = undefined;
   /** @internal why it is `Blocked`. */
   blockCause: BlockCause = "not_ready";
+  /** @internal its flow links; undefined for a work submitted without `then`/`otherwise`/`after` and named in no `after`. */
+  links: WorkLinks | undefined = undefined;
   /** @internal its declared artifacts, resolved at submit; undefined when its task declares none. */
   artifacts: WorkArtifacts | undefined = undefined;
   /** @internal submitted with `force`: its staleness check is not asked. */
@@ -117,6 +129,11 @@ export class WorkRecord implements Work<unknown, unknown> {
   /** The decimal form of `seq`, made on demand (a string per pending work would cost memory). */
   get id(): string {
     return String(this.seq);
+  }
+
+  /** The id of the work its `then` (on completion) or `otherwise` (on failure) submitted, once submitted. */
+  get next(): string | undefined {
+    return this.links?.next;
   }
 
   /** The resolved paths of its task's declared `inputs` and `outputs`, by name (`{}` when it declares none). */
@@ -174,7 +191,7 @@ export class WorkRecord implements Work<unknown, unknown> {
       id: this.id, task: this.task, params: this.params, attempt: this.attempt, state: this.state,
       createdAt: this.createdAt, startedAt: this.startedAt, completedAt: this.completedAt,
       result: this.result, error: this.error === undefined ? undefined : { name: this.error.name, message: this.error.message },
-      skipped: this.skipped, key: this.key, priority: this.priority,
+      skipped: this.skipped, key: this.key, priority: this.priority, ...(this.links?.next === undefined ? {} : { next: this.links.next }),
     };
   }
 

@@ -35,6 +35,8 @@ export interface Work<P = unknown, R = unknown> {
   readonly key: string | undefined;
   /** The priority it was queued with, in [0, 1]. */
   readonly priority: number;
+  /** The id of the work its `then` (on completion) or `otherwise` (on failure) submitted; undefined until then, or without such a step. */
+  readonly next: string | undefined;
   /**
    * The resolved paths of its task's declared `inputs` and `outputs`, by name (a list entry gives
    * a list; `value()` inputs have none). `{}` when the task declares nothing. A handler whose
