@@ -30,9 +30,13 @@ interface Params {
   ready: ReadyMode;
   readyAt: number;
   stale: StaleMode;
+  /** The ids of its `after` list. */
+  after: string[];
 }
 
-interface WorkSpec extends Omit<Params, "n"> {
+interface WorkSpec extends Omit<Params, "n" | "after"> {
+  /** Earlier works it waits for (`after`), as indexes into the ids so far. */
+  after: number[];
   task: number;
   delay: number;
   priority: number | undefined;
@@ -85,6 +89,7 @@ const workArb: fc.Arbitrary<WorkSpec> = fc.record({
   delay: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.double({ min: 0.1, max: 500, noNaN: true }), weight: 1 }),
   priority: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
   key: fc.option(fc.constantFrom("k1", "k2"), { nil: undefined, freq: 4 }),
+  after: fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }), weight: 1 }),
 });
 
 const rateArb: fc.Arbitrary<RateSpec> = fc.constantFrom<RateSpec>(
@@ -245,8 +250,10 @@ async function run(sc: Scenario): Promise<void> {
   };
 
   const submitSpec = (spec: WorkSpec, n: number): Promise<string> => {
-    const params: Params = { n, calls: spec.calls, duration: spec.duration, ready: spec.ready, readyAt: sc.origin + spec.readyAt, stale: spec.stale };
+    const after = ids.length === 0 ? [] : [...new Set(spec.after.map((i) => ids[i % ids.length]!))];
+    const params: Params = { n, calls: spec.calls, duration: spec.duration, ready: spec.ready, readyAt: sc.origin + spec.readyAt, stale: spec.stale, after };
     const p = cue.submit(`t${spec.task % sc.tasks.length}`, params, {
+      ...(after.length > 0 ? { after } : {}),
       ...(spec.delay > 0 ? { delay: spec.delay } : {}),
       ...(spec.priority !== undefined ? { priority: spec.priority } : {}),
       ...(spec.key !== undefined ? { key: spec.key } : {}),
@@ -337,6 +344,10 @@ async function run(sc: Scenario): Promise<void> {
       ...(t.ownStale ? { stale: check("stale") } : {}),
     }, (w: Work<Params>) => {
       const now = clock.now();
+      for (const dep of w.params.after) {
+        const kind = terminalKind.get(dep);
+        if (kind !== "complete" && kind !== "skip") fail(`work ${w.id} started while work ${dep} of its after list is ${kind ?? "not finished"}`);
+      }
       for (const s of services) {
         handlerStarts[s]!.push(now);
         for (const p of pauses) if (p.service === s && now < p.until) fail(`work ${w.id} started on s${s} at ${now}, paused until ${p.until}`);
@@ -547,8 +558,12 @@ async function run(sc: Scenario): Promise<void> {
     const held = live.filter((w) => w.state === "pending" && hangs(w) && servicesOf(w).includes(s)).length;
     return active[s]! + held >= cap;
   };
-  const truthful = (w: Work, reason: string, until: number | undefined): boolean => {
+  const truthful = (w: Work, reason: string, until: number | undefined, waitingFor: string[] | undefined): boolean => {
     switch (reason) {
+      case "waiting_for":
+        // It names exactly the works of its after list that have not ended.
+        return waitingFor !== undefined && waitingFor.length > 0 &&
+          JSON.stringify(waitingFor) === JSON.stringify((w.params as Params).after.filter((id) => !terminalKind.has(id)));
       case "not_ready":
       case "check_error":
       case "check_timeout":
@@ -584,7 +599,7 @@ async function run(sc: Scenario): Promise<void> {
     pendingCount++;
     const b = blocked.get(w.id);
     if (!b) fail(`pending work ${w.id} has no debugBlocked() entry`);
-    else if (!truthful(w, b.reason, b.until)) {
+    else if (!truthful(w, b.reason, b.until, b.waitingFor)) {
       fail(`work ${w.id} (${w.task}, ready ${(w.params as Params).ready}, stale ${(w.params as Params).stale}) waits as ${b.reason} (${b.details}), which is not true`);
     }
   }
