@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { artifactsCase } from "./cases/artifacts.js";
 import { blockedCase } from "./cases/blocked.js";
 import { http429Case } from "./cases/http429.js";
 import { latencyCase } from "./cases/latency.js";
@@ -28,7 +29,7 @@ import { keepLibrariesAlive } from "./lib/sentinels.js";
 import { renderMarkdown, renderTargets, renderText } from "./lib/table.js";
 import { gcAvailable, now } from "./lib/time.js";
 
-const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase, redisCase];
+const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase, artifactsCase, redisCase];
 
 const USAGE = `Usage: npm run bench -- [--quick] [--case NAME[,NAME...]] [--quiet]
   --quick   small sizes, one or two rounds (the whole suite in under a minute)
