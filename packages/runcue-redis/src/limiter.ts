@@ -129,13 +129,21 @@ export class RedisLimiter implements Limiter {
     return parts.join(",");
   }
 
-  tryAcquire(now: number, key: string | undefined, request: LimitRequest): Promise<true | number> {
+  tryAcquire(now: number, key: string | undefined, request: LimitRequest): true | Promise<true | number> {
     const scope = this.#scope(key);
     const link = this.#link;
+    const reservation = this.#costs(request, false);
+    if (scope.spare.length > 0 && scope.spareCost === reservation) {
+      const spare = scope.spare.pop() as string;
+      scope.reserved.push(spare);
+      scope.reservedFor.set(request, spare);
+      return true;
+    }
+    if (scope.batchOpen) scope.starved = true;
     const lease = link.nextLease();
     const cost = Object.entries(request.cost ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
     const args = [link.time(now), link.clientId, lease, String(link.leaseMs), link.epoch, link.fresh(), this.#limits, this.#register];
-    args.push(String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length));
+    args.push(String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length), String(scope.batch));
     // A start keeps its slot `rateGuardMs` longer than the interval (the core's guard on the system clock).
     for (const w of this.#windows) args.push(w.measure ?? COUNT, String(w.limit), String(w.intervalMs + this.#context.rateGuardMs));
     const keys = [scope.prefix, link.ns, this.#base.prefix];
@@ -172,18 +180,22 @@ export class RedisLimiter implements Limiter {
     this.#register = "check";
     scope.held = Math.max(0, Number(held) - freedSince);
     scope.used = used.map(Number);
-    if (Number(granted) === 1) {
+    const count = Number(granted);
+    if (count >= 1) {
       const costs = this.#costs(request, false);
-      link.journal.granted(lease, scope.prefix, costs);
+      const leases = [lease];
+      for (let k = 2; k <= count; k++) leases.push(`${lease}.${k}`);
+      for (const l of leases) link.journal.granted(l, scope.prefix, costs);
       // Self-fencing: a grant that took most of a lease to arrive (an event-loop stall, a frozen
       // Redis) may belong to a process already reaped: give it back and ask again.
       if (link.serverTime && performance.now() - sent > link.leaseMs / 2) {
-        this.#free(scope, lease, request, true);
+        for (const l of leases) this.#free(scope, l, request, true);
         return now + 1e-3;
       }
       scope.reserved.push(lease);
       scope.reservedFor.set(request, lease);
       scope.block = undefined;
+      this.#openBatch(scope, leases.slice(1), costs, request);
       return true;
     }
     const who = scope === this.#base ? `Service '${this.name}'` : `Service '${this.name}' key ${JSON.stringify(decodeURIComponent(scope.prefix.slice(this.#service.length + 3)))}`;
@@ -214,6 +226,26 @@ export class RedisLimiter implements Limiter {
         return until;
       }
     }
+  }
+
+  /**
+   * Keeps a batch's other leases for the lane's next works of this tick (handed out without a
+   * round trip); at the end of the tick, gives back what is left and sizes the next batch:
+   * twice as big when the lane still asked for more, as big as what was used when some were left.
+   */
+  #openBatch(scope: Scope, spare: string[], costs: string, request: LimitRequest): void {
+    scope.spare.push(...spare);
+    scope.spareCost = costs;
+    if (scope.batchOpen) return;
+    scope.batchOpen = true;
+    const granted = spare.length + 1;
+    setImmediate(() => {
+      const left = scope.spare.splice(0);
+      for (const l of left) this.#free(scope, l, request, true);
+      scope.batch = left.length > 0 ? Math.max(1, granted - left.length) : scope.starved ? Math.min(64, scope.batch * 2) : scope.batch;
+      scope.batchOpen = false;
+      scope.starved = false;
+    });
   }
 
   /**

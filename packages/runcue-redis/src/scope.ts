@@ -30,6 +30,16 @@ export class Scope {
   block: LimitBlock | undefined;
   /** True from a failed acquisition (Redis away) until the next reply: the block holds past its `until`. */
   unavailable = false;
+  /** Leases granted in a batch, not handed out yet: valid until the end of the tick, then given back. */
+  spare: string[] = [];
+  /** The reservation (costs) every spare lease holds: only a request of the same cost takes one. */
+  spareCost = "";
+  /** Leases to ask for in one acquire: doubles while a tick's batch ran out with works still asking, up to 64. */
+  batch = 1;
+  /** A batch was granted this tick (its spare leases go back at the end of the tick). */
+  batchOpen = false;
+  /** The lane asked again this tick after the batch ran out. */
+  starved = false;
 
   constructor(prefix: string) {
     this.prefix = prefix;

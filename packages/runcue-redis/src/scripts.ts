@@ -9,7 +9,8 @@ import { COMMON } from "./lua.js";
  * KEYS: scope prefix, namespace prefix, the service's own prefix (the same without `per`).
  * ARGV: time, client, lease, lease ms, known epoch, fresh epoch, limits (JSON), `set` to
  * register them over another process's (an `update()`) or `check`, concurrent (-1: none), cost,
- * window count, then per window measure, limit, span ms.
+ * window count, leases wanted (a batch: each of this cost), then per window measure, limit,
+ * span ms. Grants as many leases as wanted and fit (`lease`, `lease.2`, `lease.3`...), at least one.
  * Returns `{granted, reason, retryAt, now, held, epoch, used...}` (reason: ok, paused, full,
  * rate, reserved, observed, stale, reseeding, conflict; retryAt -1 when no time is known; for
  * conflict it is the limits registered).
@@ -21,6 +22,7 @@ local now, epoch, state, reseed = enter(ns, clock(ARGV[1]), ARGV[5], ARGV[6], tt
 local cap = tonumber(ARGV[9])
 local cost = costs(ARGV[10])
 local n = tonumber(ARGV[11])
+local want = tonumber(ARGV[12])
 local function weight(m) if m == '#' then return 1 end return cost[m] or 0 end
 redis.call('ZADD', ns .. ':clients', num(now + ttl), client)
 if state == 'stale' then return { 0, 'stale', num(reseed), num(now), 0, epoch } end
@@ -33,7 +35,7 @@ redis.call('SET', base .. ':cfg', ARGV[7], 'PX', ttl)
 
 local windows, longest = {}, {}
 for i = 0, n - 1 do
-  local w = { m = ARGV[12 + 3 * i], limit = tonumber(ARGV[13 + 3 * i]), span = tonumber(ARGV[14 + 3 * i]) }
+  local w = { m = ARGV[13 + 3 * i], limit = tonumber(ARGV[14 + 3 * i]), span = tonumber(ARGV[15 + 3 * i]) }
   windows[#windows + 1] = w
   if (longest[w.m] or 0) < w.span then longest[w.m] = w.span end
 end
@@ -113,22 +115,40 @@ for j = 1, #obs, 2 do
   elseif weight(obs[j]) > remaining then return reply(0, 'observed', reset) end
 end
 
--- Granted: a slot, and a reservation of this cost in every measure its windows count.
+-- Granted: as many leases as wanted and fit every limit (at least one: checked above), each a
+-- slot and a reservation of this cost in every measure its windows count.
+local g = want
+if cap >= 0 then g = math.min(g, cap - held) end
+for i, w in ipairs(windows) do
+  local wt = weight(w.m)
+  if wt > 0 then g = math.min(g, math.floor((w.limit - used[i]) / wt)) end
+end
+for j = 1, #obs, 2 do
+  local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
+  local wt = weight(obs[j])
+  if tonumber(reset) > now and wt > 0 then g = math.min(g, math.floor(tonumber(remaining) / wt)) end
+end
+if g < 1 then g = 1 end
 local parts = {}
 for m, _ in pairs(longest) do parts[#parts + 1] = m .. '=' .. num(weight(m)) end
+local reservation = table.concat(parts, ',')
 redis.call('ZREM', p .. ':wait', client)
-redis.call('ZADD', p .. ':held', num(now), lease)
-redis.call('HSET', p .. ':res', lease, table.concat(parts, ','))
-redis.call('SADD', ns .. ':cl:' .. client, p .. '|' .. lease)
+for k = 1, g do
+  local l = lease
+  if k > 1 then l = lease .. '.' .. k end
+  redis.call('ZADD', p .. ':held', num(now), l)
+  redis.call('HSET', p .. ':res', l, reservation)
+  redis.call('SADD', ns .. ':cl:' .. client, p .. '|' .. l)
+end
 for j = 1, #obs, 2 do
   local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
   if tonumber(reset) > now then
-    redis.call('HSET', p .. ':obs', obs[j], num(tonumber(remaining) - weight(obs[j])) .. ',' .. reset)
+    redis.call('HSET', p .. ':obs', obs[j], num(tonumber(remaining) - g * weight(obs[j])) .. ',' .. reset)
   end
 end
-held = held + 1
-for i, w in ipairs(windows) do used[i] = used[i] + weight(w.m) end
-return reply(1, 'ok', now)
+held = held + g
+for i, w in ipairs(windows) do used[i] = used[i] + g * weight(w.m) end
+return reply(g, 'ok', now)
 `;
 
 /**

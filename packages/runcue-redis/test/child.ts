@@ -1,7 +1,7 @@
 // A child process of the multi-process tests: one cue sharing a service through RedisStore.
 // Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens"), RCR_COUNT (works),
 // RCR_START_AT (epoch ms to start at, so every child starts together), RCR_LEASE_MS, RCR_URL.
-// Prints one JSON line per event; the last one has every start (`starts`, and `costs` in
+// Prints one JSON line per event (`first`: its first start); the last one has every start (`starts`, and `costs` in
 // "tokens" mode), the store's script calls and its reseeds.
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
@@ -22,6 +22,7 @@ const starts: number[] = [];
 const costs: number[] = [];
 cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) => ({ tokens: work.params.tokens ?? 0 }) }, async (work) => {
   starts.push(now());
+  if (starts.length === 1) say({ first: starts[0] });
   costs.push((work.params as { tokens?: number }).tokens ?? 0);
   if (mode === "hold") {
     if (starts.length === 2) say({ held: 2 });

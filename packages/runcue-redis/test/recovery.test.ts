@@ -43,8 +43,10 @@ describe("Redis restarted empty mid-run", () => {
     const startAt = Date.now() + 2500;
     const children = [0, 1, 2].map(() => child({ RCR_URL: server.url, RCR_NS: ns, RCR_MODE: "rate", RCR_COUNT: String(perChild), RCR_START_AT: String(startAt), RCR_LEASE_MS: String(leaseMs) }));
     spawned.push(...children);
-    // Mid-run (after 2.3 s: the window holds 20 fresh starts), Redis dies and comes back empty.
-    await sleep(systemClock, startAt + 2300 - Date.now());
+    // Mid-run (1.3 s after the last child's first start, however long they took to boot: the
+    // window holds fresh starts), Redis dies and comes back empty.
+    const firsts = await Promise.all(children.map(async (c) => (await c.line("first")).first as number));
+    await sleep(systemClock, Math.max(...firsts) + 1300 - Date.now());
     await server.kill();
     const restartedAt = Date.now();
     await server.start();
@@ -59,6 +61,9 @@ describe("Redis restarted empty mid-run", () => {
     process.stdout.write(`Redis restarted empty: max ${max} starts in a sliding second (limit 20); ${reseeds} processes pushed their starts back; first start ${gap} ms after the restart (lease ${leaseMs} ms: reseed period ${leaseMs / 2} ms)\n`);
     expect(max).toBeLessThanOrEqual(20);
     expect(reseeds).toBeGreaterThanOrEqual(1);
+    // The restart came mid-run: starts before it and after it.
+    expect(starts.filter((s) => s < restartedAt).length).toBeGreaterThanOrEqual(20);
+    expect(starts.filter((s) => s > restartedAt).length).toBeGreaterThanOrEqual(20);
   }, 60_000);
 });
 
