@@ -44,7 +44,7 @@ export interface WorkArtifacts {
   readonly inputs: readonly ResolvedArtifact[];
   readonly outputs: readonly ResolvedArtifact[];
   readonly paths: Readonly<Record<string, string | readonly string[]>>;
-  /** The record's key in the state file: the submit key, else task + stable params. */
+  /** The record's key in the state file: its sorted output keys, else the submit key, else task + stable params. */
   readonly stateKey: string;
   /** Keys it was last found waiting on (blocked). */
   waitKeys: readonly string[];
@@ -216,7 +216,10 @@ export function resolveWork(decl: TaskDeclaration, params: unknown, submitKey: s
   for (const i of inputs) {
     if (outKeys.has(i.key)) throw new ConfigurationError("ERR_CYCLE", `Work of task "${decl.task}" declares input "${i.name}" equal to its own output (${i.path}): it would wait for itself`);
   }
-  let stateKey = submitKey === undefined ? undefined : `key:${submitKey}`;
+  // A work is recorded by what it writes (like Snakemake's per-output metadata), so a changed
+  // param that feeds a value() input is compared, not taken for another work; a work without
+  // outputs by its submit key, else by task and params.
+  let stateKey = outputs.length > 0 ? `out:${outputs.map((o) => o.key).sort().join("\n")}` : submitKey === undefined ? undefined : `key:${submitKey}`;
   if (stateKey === undefined) {
     const json = stableJson(params);
     if (json === undefined && opts.freshness === "changed") {

@@ -243,6 +243,9 @@ export class Artifacts {
     wa.offList = wa.parked;
     // A producer may have ended while the (asynchronous) check ran: its wakeup found no waiter then.
     if (wa.producerWaits.some((r) => this.producers.producerOf(r, work) === undefined)) this.#enqueueWake(work);
+    // Works screened side by side cannot see a cycle among themselves (none was blocked yet):
+    // the last one to block closes it, and is screened again to report it (or fail, under strict).
+    else if (wa.parked && wa.blockCause !== "cycle" && this.producers.cycleFrom(work) !== undefined) this.#enqueueWake(work);
     return wa.parked;
   }
 
