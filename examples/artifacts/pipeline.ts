@@ -59,8 +59,10 @@ export async function runPipeline(dir: string, pages: number, freshness: Freshne
   cue.onFailure((work, error) => console.error(`FAILED ${work.task} ${JSON.stringify(work.params)}: ${error.message}`));
 
   // Everything is submitted before start(), downstream first on purpose: the declared artifacts,
-  // not the order of submission, sequence the stages. (A work submitted after start() is judged
-  // at once, against what is on disk and pending then: submit upstream work first in that case.)
+  // not the order of submission, sequence the stages. A work is judged against the works pending
+  // when it is screened: after start(), a downstream work submitted well before its upstream
+  // work (say, while the upstream work is still being discovered) is judged on the old files and
+  // skipped. Submit everything first, or upstream work first.
   await summarize.submit({ pages });
   for (let page = pages; page >= 1; page--) await translate.submit({ page });
   for (let page = pages; page >= 1; page--) await scan.submit({ page });
