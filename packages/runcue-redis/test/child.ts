@@ -2,7 +2,7 @@
 // Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens"), RCR_COUNT (works),
 // RCR_START_AT (epoch ms to start at, so every child starts together), RCR_LEASE_MS, RCR_URL.
 // Prints one JSON line per event (`first`: its first start); the last one has every start (`starts`, and `costs` in
-// "tokens" mode), the store's script calls and its reseeds.
+// "tokens" mode, `spans` [start, end] of each work), the store's script calls and its reseeds.
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 
@@ -20,6 +20,7 @@ else if (mode === "tokens") cue.service("api", { rate: "100 tokens/s" });
 else cue.service("api", { concurrent: 2 });
 const starts: number[] = [];
 const costs: number[] = [];
+const spans: [number, number][] = [];
 cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) => ({ tokens: work.params.tokens ?? 0 }) }, async (work) => {
   starts.push(now());
   if (starts.length === 1) say({ first: starts[0] });
@@ -27,7 +28,11 @@ cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) =>
   if (mode === "hold") {
     if (starts.length === 2) say({ held: 2 });
     await sleep(systemClock, 60_000);
-  } else await sleep(systemClock, 5);
+  } else {
+    const at = starts[starts.length - 1] as number;
+    await sleep(systemClock, 5);
+    spans.push([at, now()]);
+  }
 });
 const startAt = Number(env.RCR_START_AT ?? "0");
 if (startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
@@ -37,4 +42,4 @@ for (let i = 0; i < count; i++) await cue.submit("call", mode === "tokens" ? { t
 await cue.idle();
 await cue.stop();
 await store.close();
-say({ starts, costs, scriptCalls: store.scriptCalls, reseeds: store.reseeds });
+say({ starts, costs, spans, scriptCalls: store.scriptCalls, reseeds: store.reseeds });

@@ -23,6 +23,15 @@ function namespace(label: string): string {
   return ns;
 }
 
+/** The most works running at once, from [start, end] intervals (an end before a start at the same instant). */
+function maxOverlap(intervals: [number, number][]): number {
+  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let most = 0;
+  for (const [, d] of events) most = Math.max(most, (running += d));
+  return most;
+}
+
 describe("processes sharing a service through Redis", () => {
   it("three processes sharing 20/s never start more than 20 in any sliding second, and use the rate", async () => {
     const ns = namespace("rate");
@@ -39,9 +48,14 @@ describe("processes sharing a service through Redis", () => {
     const span = Math.max(...starts) - Math.min(...starts);
     // 180 starts at 20/s: the first 20 at once, then 20 per second: at least 8 s.
     const utilisation = (starts.length - 20) / 20 / (span / 1000);
-    process.stdout.write(`3 processes, 20/s: max ${max} starts in a sliding second; ${starts.length} starts in ${Math.round(span)} ms (utilisation ${(utilisation * 100).toFixed(1)} %); per process ${perProcess.map((p) => p.length).join("/")}; ${(calls / starts.length).toFixed(2)} script calls per start (acquire, commit, release, heartbeats; each child's own count)\n`);
+    const spans = (await Promise.all(children.map(async (c) => (await c.line("starts")).spans as [number, number][]))).flat();
+    const running = maxOverlap(spans);
+    process.stdout.write(`3 processes, 20/s: max ${max} starts in a sliding second; ${starts.length} starts in ${Math.round(span)} ms (utilisation ${(utilisation * 100).toFixed(1)} %); per process ${perProcess.map((p) => p.length).join("/")}; at most ${running} running at once (cap 5); ${(calls / starts.length).toFixed(2)} script calls per start (acquire, commit, release, heartbeats; each child's own count)\n`);
     expect(max).toBeLessThanOrEqual(20);
     expect(max).toBeGreaterThanOrEqual(18);
+    // concurrent: 5 across the processes, from each work's [start, end] in its own process.
+    expect(spans).toHaveLength(3 * perChild);
+    expect(running).toBeLessThanOrEqual(5);
     expect(utilisation).toBeGreaterThan(0.85); // measured 90-98 % on a shared 2-core machine
   }, 45_000);
 
