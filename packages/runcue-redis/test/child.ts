@@ -1,6 +1,7 @@
 // A child process of the multi-process tests: one cue sharing a service through RedisStore.
 // Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens"), RCR_COUNT (works),
-// RCR_START_AT (epoch ms to start at, so every child starts together), RCR_LEASE_MS, RCR_URL.
+// RCR_START_AT (epoch ms to start at, so every child starts together), RCR_LEASE_MS, RCR_URL,
+// RCR_RATE (the "rate" mode's limit, default "20/s"; always concurrent: 5).
 // Prints one JSON line per event (`first`: its first start); the last one has every start (`starts`, and `costs` in
 // "tokens" mode, `spans` [start, end] of each work), the store's script calls and its reseeds.
 import { Cue, sleep, systemClock } from "runcue";
@@ -15,7 +16,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 const store = new RedisStore({ url: env.RCR_URL ?? "redis://127.0.0.1:6379", namespace: env.RCR_NS as string, leaseMs: Number(env.RCR_LEASE_MS ?? "10000") });
 await store.ready();
 const cue = new Cue({ store });
-if (mode === "rate") cue.service("api", { rate: "20/s", concurrent: 5 });
+if (mode === "rate") cue.service("api", { rate: env.RCR_RATE ?? "20/s", concurrent: 5 });
 else if (mode === "tokens") cue.service("api", { rate: "100 tokens/s" });
 else cue.service("api", { concurrent: 2 });
 const starts: number[] = [];

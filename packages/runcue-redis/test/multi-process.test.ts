@@ -59,6 +59,30 @@ describe("processes sharing a service through Redis", () => {
     expect(utilisation).toBeGreaterThan(0.85); // measured 90-98 % on a shared 2-core machine
   }, 45_000);
 
+  it("ten processes sharing 50/s, concurrent: 5: never more than 50 in any sliding second, never more than 5 running", async () => {
+    const ns = namespace("ten");
+    const perChild = 40;
+    const startAt = Date.now() + 4000; // ten children to boot on a small machine
+    const children = Array.from({ length: 10 }, () => child({ RCR_NS: ns, RCR_MODE: "rate", RCR_RATE: "50/s", RCR_COUNT: String(perChild), RCR_START_AT: String(startAt) }));
+    const codes = await Promise.all(children.map((c) => c.exited));
+    expect(codes).toEqual(Array(10).fill(0));
+    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const starts = finals.flatMap((f) => f.starts as number[]);
+    const spans = finals.flatMap((f) => f.spans as [number, number][]);
+    expect(starts).toHaveLength(10 * perChild);
+    const max = maxInWindow(starts, 1000);
+    const running = maxOverlap(spans);
+    const span = Math.max(...starts) - Math.min(...starts);
+    const utilisation = (starts.length - 50) / 50 / (span / 1000);
+    process.stdout.write(`10 processes, 50/s: max ${max} starts in a sliding second; at most ${running} running (cap 5); ${starts.length} starts in ${Math.round(span)} ms (utilisation ${(utilisation * 100).toFixed(1)} %); per process ${finals.map((f) => (f.starts as number[]).length).join("/")}\n`);
+    expect(max).toBeLessThanOrEqual(50);
+    expect(running).toBeLessThanOrEqual(5);
+    // Measured 78 % with 10 Node processes and Redis on 2 shared cores (each start is stamped at
+    // its commit, so a loaded machine's delays push every window's next slots later): the rate
+    // is used, not starved; the bench measures utilisation.
+    expect(utilisation).toBeGreaterThan(0.6);
+  }, 90_000);
+
   it("a killed process's slots come back after its lease", async () => {
     const ns = namespace("crash");
     const leaseMs = 1500;
