@@ -117,10 +117,10 @@ export class Cue<T extends TaskMap = AnyTasks> {
    * const resize = cue.task<{ path: string }, { bytes: number }>("resize", { uses: "cpu", worker: new URL("./resize-worker.js", import.meta.url) });
    */
   task<P = unknown, R = unknown, N extends string = string>(name: N, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
-  task<P = unknown, R = unknown, N extends string = string>(name: N, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
   /** With declared `inputs`/`outputs`: an unannotated handler's `work.paths` is typed from them. */
   // eslint-disable-next-line @typescript-eslint/unified-signatures
-  task<P, R, I extends ArtifactSet, O extends ArtifactSet, N extends string = string>(name: N, options: TaskOptions<P> & { inputs?: I | ((params: P) => I); outputs?: O | ((params: P) => O) }, handler: (work: Work<P, R> & { readonly paths: PathsOf<I> & PathsOf<O> }) => R | Promise<R>): TaskHandle<P, Awaited<R>, N>;
+  task<P, R, I extends ArtifactSet, O extends ArtifactSet, N extends string = string>(name: N, options: Omit<TaskOptions<P>, "inputs" | "outputs"> & { inputs?: I | ((params: P) => I); outputs?: O | ((params: P) => O) }, handler: (work: Work<P, R> & { readonly paths: PathsOf<I> & PathsOf<O> }) => R | Promise<R>): TaskHandle<P, Awaited<R>, N>;
+  task<P = unknown, R = unknown, N extends string = string>(name: N, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
   // One signature per form reads better than a union of a handler and worker options.
   // eslint-disable-next-line @typescript-eslint/unified-signatures
   task<P = unknown, R = unknown, N extends string = string>(name: N, options: TaskOptions<P> & { worker: URL | string }): TaskHandle<P, Awaited<R>, N>;

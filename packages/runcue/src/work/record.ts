@@ -8,6 +8,11 @@ import type { Check, Work, WorkPaths, WorkState } from "./work.js";
 import type { WorkArtifacts } from "../artifacts/declaration.js";
 
 const NO_PATHS: WorkPaths = Object.freeze({});
+/** Works' declared artifacts and `force` flags, beside the records (see `WorkRecord.artifacts`). */
+const ARTIFACTS = new WeakMap<WorkRecord, WorkArtifacts>();
+const FORCED = new WeakSet<WorkRecord>();
+/** No work was ever forced: the common case asks no set. */
+let forcedAny = false;
 
 /** `WorkRecord.hold`: nothing held; slots and reserved starts; the same with the handler called; slots with the starts recorded. */
 export const Hold = { NONE: 0, RESERVED: 1, INVOKED: 2, COMMITTED: 3 } as const;
@@ -93,10 +98,6 @@ export class WorkRecord implements Work<unknown, unknown> {
   blockCause: BlockCause = "not_ready";
   /** @internal its flow links; undefined for a work submitted without `then`/`otherwise`/`after` and named in no `after`. */
   links: WorkLinks | undefined = undefined;
-  /** @internal its declared artifacts, resolved at submit; undefined when its task declares none. */
-  artifacts: WorkArtifacts | undefined = undefined;
-  /** @internal submitted with `force`: its staleness check is not asked. */
-  force = false;
   /** @internal per-attempt and per-check token: answers of a superseded attempt or check are ignored. */
   token = 0;
   /** @internal the attempt's timeout timer (`Running`), or the check's (`Screening`, `Checking`, `Blocked`). */
@@ -134,6 +135,32 @@ export class WorkRecord implements Work<unknown, unknown> {
   /** The id of the work its `then` (on completion) or `otherwise` (on failure) submitted, once submitted. */
   get next(): string | undefined {
     return this.links?.next;
+  }
+
+  /**
+   * @internal its declared artifacts, resolved at submit; undefined when its task declares none.
+   * Kept beside the record, not in it, so works of tasks that declare nothing carry no extra field.
+   */
+  get artifacts(): WorkArtifacts | undefined {
+    return this.def.derived === undefined ? undefined : ARTIFACTS.get(this);
+  }
+
+  set artifacts(value: WorkArtifacts | undefined) {
+    if (value === undefined) ARTIFACTS.delete(this);
+    else ARTIFACTS.set(this, value);
+  }
+
+  /** @internal submitted with `force`: its staleness check is not asked (kept beside the record, as `artifacts`). */
+  get force(): boolean {
+    return forcedAny && FORCED.has(this);
+  }
+
+  set force(value: boolean) {
+    if (!value) FORCED.delete(this);
+    else {
+      forcedAny = true;
+      FORCED.add(this);
+    }
   }
 
   /** The resolved paths of its task's declared `inputs` and `outputs`, by name (`{}` when it declares none). */
