@@ -52,6 +52,14 @@ export class Bells {
     } else if (!this.#blockedOn.has(key)) this.#poke();
   }
 
+  /** `wake` no longer waits for bell `key` (its lane got a slot another way, e.g. its poll). */
+  drop(key: string, wake: () => void): void {
+    const wakes = this.#waiting.get(key);
+    if (wakes === undefined) return;
+    wakes.delete(wake);
+    if (wakes.size === 0) this.#waiting.delete(key);
+  }
+
   async #listen(): Promise<void> {
     this.#running = true;
     while (!this.#closed) {

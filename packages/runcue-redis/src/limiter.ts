@@ -1,6 +1,6 @@
-import { ConfigurationError, MemoryLimiter, type Costs, type KeyStatus, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext, type WindowStatus } from "runcue";
+import { ConfigurationError, MemoryLimiter, type Costs, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext } from "runcue";
 import type { Link } from "./link.js";
-import { Scope } from "./scope.js";
+import { Scope, type WindowSpec } from "./scope.js";
 import { ACQUIRE, COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
 import { REGISTER } from "./session-scripts.js";
 
@@ -10,13 +10,6 @@ interface LimitRequest {
   readonly reported?: Costs | undefined;
 }
 
-/** One window as the scripts see it. */
-interface WindowSpec {
-  measure: string | undefined;
-  limit: number;
-  intervalMs: number;
-  label: string;
-}
 
 /** Tuning of a limiter, from the store's options. */
 export interface LimiterTuning {
@@ -195,6 +188,7 @@ export class RedisLimiter implements Limiter {
       scope.reserved.push(lease);
       scope.reservedFor.set(request, lease);
       scope.block = undefined;
+      this.#link.unbell(`${scope.prefix}:bell`, this.#context.wake);
       this.#openBatch(scope, leases.slice(1), costs, request);
       return true;
     }
@@ -380,7 +374,7 @@ export class RedisLimiter implements Limiter {
   }
 
   status(now: number): ServiceStatus {
-    const base = this.#scopeStatus(this.#base, now);
+    const base = this.#base.status(this.#windows, now);
     const status: ServiceStatus = {
       name: this.name,
       active: base.active,
@@ -390,20 +384,11 @@ export class RedisLimiter implements Limiter {
       ...(this.#burst === undefined ? {} : { burst: this.#burst }),
     };
     if (this.keyed) {
-      status.keys = [...this.#keys].map(([key, s]) => ({ key, ...this.#scopeStatus(s, now) }));
+      status.keys = [...this.#keys].map(([key, s]) => ({ key, ...s.status(this.#windows, now) }));
       status.active = status.keys.reduce((n, k) => n + k.active, 0);
     }
     return status;
   }
 
-  /** A scope's status: shared use as of the last reply (other processes' starts included). */
-  #scopeStatus(scope: Scope, now: number): Omit<KeyStatus, "key"> {
-    const rates: WindowStatus[] = this.#windows.map((w, i) => {
-      const used = Math.round((scope.used[i] ?? 0) * 1000) / 1000;
-      const fits = used + (w.measure === undefined ? 1 : 0) <= w.limit;
-      const until = scope.block?.until;
-      return { limit: w.limit, intervalMs: w.intervalMs, used, label: w.label, measure: w.measure ?? null, nextFreeAt: fits ? now : until !== undefined && until > now ? until : Infinity };
-    });
-    return { active: scope.held, rates, pausedUntil: scope.pausedUntil > now ? scope.pausedUntil : 0 };
-  }
+
 }

@@ -246,6 +246,11 @@ export class Link {
     return true;
   }
 
+  /** Stops waiting for bell `key` with `wake`. */
+  unbell(key: string, wake: () => void): void {
+    this.#bells?.drop(key, wake);
+  }
+
   /** Bells this process heard. */
   get bellsRung(): number {
     return this.#bells?.rung ?? 0;

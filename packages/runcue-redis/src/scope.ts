@@ -1,4 +1,12 @@
-import type { LimitBlock } from "runcue";
+import type { KeyStatus, LimitBlock, WindowStatus } from "runcue";
+
+/** One window as the scripts see it. */
+export interface WindowSpec {
+  measure: string | undefined;
+  limit: number;
+  intervalMs: number;
+  label: string;
+}
 
 /**
  * What this process knows of one scope (a service, or one key of a service with `per`): the
@@ -61,5 +69,16 @@ export class Scope {
   /** True when the process holds nothing here and no pause it knows of is running. */
   idle(now: number): boolean {
     return this.local === 0 && this.pausedUntil <= now && (this.block?.until ?? 0) <= now;
+  }
+
+  /** Its status: shared use as of the last reply (other processes' starts included). */
+  status(windows: readonly WindowSpec[], now: number): Omit<KeyStatus, "key"> {
+    const rates: WindowStatus[] = windows.map((w, i) => {
+      const used = Math.round((this.used[i] ?? 0) * 1000) / 1000;
+      const fits = used + (w.measure === undefined ? 1 : 0) <= w.limit;
+      const until = this.block?.until;
+      return { limit: w.limit, intervalMs: w.intervalMs, used, label: w.label, measure: w.measure ?? null, nextFreeAt: fits ? now : until !== undefined && until > now ? until : Infinity };
+    });
+    return { active: this.held, rates, pausedUntil: this.pausedUntil > now ? this.pausedUntil : 0 };
   }
 }
