@@ -1,7 +1,7 @@
 import { ConfigurationError, describeValue } from "../errors.js";
 import { isArtifact, type Artifact, type ArtifactDeclaration, type ArtifactSet, type CustomArtifact } from "./descriptors.js";
 import type { ResolvedArtifactsOptions } from "./options.js";
-import type { Stamp } from "./stamp.js";
+import type { Probe, Stamp } from "./stamp.js";
 import type { Check } from "../work/work.js";
 import { fillSpec, globBase, globRegex, resolvePath } from "./templates.js";
 
@@ -50,6 +50,8 @@ export interface WorkArtifacts {
   waitKeys: readonly string[];
   /** The inputs among them that had a pending producer. */
   producerWaits: readonly ResolvedArtifact[];
+  /** What its last passed readiness check found of its inputs, for the staleness check that follows (taken once). */
+  seen: Map<string, Probe> | undefined;
   /** The stamps of its inputs at the last staleness check ("changed" mode), recorded at success. */
   inputStamps: Map<string, Stamp> | undefined;
   /** Why its last readiness check said no, when artifacts decided (else undefined). */
@@ -227,5 +229,5 @@ export function resolveWork(decl: TaskDeclaration, params: unknown, submitKey: s
     }
     stateKey = `${decl.task}:${json ?? ""}`;
   }
-  return { inputs, outputs, paths: Object.freeze(paths), stateKey, waitKeys: [], producerWaits: [], inputStamps: undefined, blockCause: undefined, blockDetail: "", parked: false, offList: false, fatal: undefined };
+  return { inputs, outputs, paths: Object.freeze(paths), stateKey, waitKeys: [], producerWaits: [], seen: undefined, inputStamps: undefined, blockCause: undefined, blockDetail: "", parked: false, offList: false, fatal: undefined };
 }

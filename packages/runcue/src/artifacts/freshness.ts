@@ -5,28 +5,50 @@ import type { Probe, Stamp } from "./stamp.js";
 import type { ArtifactReason, StaleVerdict } from "./reasons.js";
 import type { WorkStamps } from "./state-file.js";
 
-/** Formats a ns time for reasons. */
-function at(ns: bigint): string {
-  const ms = Number(ns / 1_000_000n);
-  return `${new Date(ms).toISOString()} (+${String(ns % 1_000_000n).padStart(6, "0")}ns)`;
+const FRESH: ArtifactReason = Object.freeze({ kind: "fresh", detail: "Every output exists and none is older than an input" });
+
+/** Formats a probe's time for reasons. */
+function at(p: Probe): string {
+  if (p.time === undefined) return new Date(Math.floor(p.ms as number)).toISOString();
+  return `${new Date(Number(p.time / 1_000_000n)).toISOString()} (+${String(p.time % 1_000_000n).padStart(6, "0")}ns)`;
 }
 
-async function probeAll(list: readonly ResolvedArtifact[]): Promise<Probe[]> {
-  return Promise.all(list.map((r) => probe(r)));
+/** Probes each artifact, reusing what the readiness check just found (taken once: a later check looks again). */
+async function probeAll(list: readonly ResolvedArtifact[], seen: Map<string, Probe> | undefined, exact: boolean): Promise<Probe[]> {
+  return Promise.all(list.map((r) => seen?.get(r.key) ?? probe(r, true, exact)));
+}
+
+/** Which is newer: > 0 `a`, < 0 `b`, 0 the same time; undefined when their ms times are too close to tell (look exactly). */
+function compare(a: Probe, b: Probe): number | undefined {
+  if (a.time !== undefined && b.time !== undefined) return a.time > b.time ? 1 : a.time < b.time ? -1 : 0;
+  const d = (a.ms as number) - (b.ms as number);
+  return d > 0.001 ? 1 : d < -0.001 ? -1 : undefined;
+}
+
+/** The input probes of the readiness check that just passed, if any: used once. */
+function takeSeen(wa: WorkArtifacts): Map<string, Probe> | undefined {
+  const seen = wa.seen;
+  wa.seen = undefined;
+  return seen;
 }
 
 /** Make's rule over probes already taken: missing output, or newest input strictly newer than oldest output. */
-function makeRule(wa: WorkArtifacts, ins: Probe[], outs: Probe[], mode: "mtime" | "changed"): StaleVerdict {
+function makeRule(wa: WorkArtifacts, ins: Probe[], outs: Probe[], mode: "mtime" | "changed"): StaleVerdict | "exact" {
   const reasons: ArtifactReason[] = [];
   if (wa.outputs.length === 0) return { stale: true, reasons: [{ kind: "no-outputs", detail: "The task declares no outputs: it always runs (like a phony Make target)" }] };
-  let oldest: bigint | undefined;
+  let oldest: Probe | undefined;
   let oldestName = "";
+  let unsure = false;
   outs.forEach((p, i) => {
     const r = wa.outputs[i] as ResolvedArtifact;
     if (!p.exists) reasons.push({ kind: "missing-output", artifact: r.path, detail: `Output "${r.name}" (${r.path}) does not exist` });
-    else if (p.time !== undefined && (oldest === undefined || p.time < oldest)) {
-      oldest = p.time;
-      oldestName = r.path;
+    else if (p.ms !== undefined) {
+      const c = oldest === undefined ? -1 : compare(p, oldest);
+      if (c === undefined) unsure = true;
+      else if (c < 0) {
+        oldest = p;
+        oldestName = r.path;
+      }
     }
   });
   if (reasons.length > 0) return { stale: true, reasons };
@@ -37,17 +59,26 @@ function makeRule(wa: WorkArtifacts, ins: Probe[], outs: Probe[], mode: "mtime" 
       throw new ConfigurationError("ERR_INVALID_OPTION", `artifact() "${r.path}" returned the version ${JSON.stringify(p.stamp.x)}, a string, which cannot be ordered against file times (return a time in epoch ms, or use freshness "changed")`);
     }
     if (!p.exists) reasons.push({ kind: "input-missing", artifact: r.path, detail: `Input "${r.name}" (${r.path}) does not exist` });
-    else if (p.time !== undefined && oldest !== undefined && p.time > oldest) {
-      reasons.push({ kind: "input-newer", artifact: r.path, detail: `Input ${r.path} ${at(p.time)} is newer than output ${oldestName} ${at(oldest)}` });
+    else if (p.ms !== undefined && oldest !== undefined) {
+      const c = compare(p, oldest);
+      if (c === undefined) unsure = true;
+      else if (c > 0) reasons.push({ kind: "input-newer", artifact: r.path, detail: `Input ${r.path} ${at(p)} is newer than output ${oldestName} ${at(oldest)}` });
     }
   });
-  return reasons.length > 0 ? { stale: true, reasons } : { stale: false, reasons: [{ kind: "fresh", detail: "Every output exists and none is older than an input" }] };
+  if (unsure) return "exact";
+  return reasons.length > 0 ? { stale: true, reasons } : { stale: false, reasons: [FRESH] };
 }
 
 /** `"mtime"` freshness (Make's rule), plus an incomplete marker when a state file keeps them. */
 export async function mtimeVerdict(wa: WorkArtifacts, incomplete: boolean): Promise<StaleVerdict> {
-  const [ins, outs] = await Promise.all([probeAll(wa.inputs), probeAll(wa.outputs)]);
-  const verdict = makeRule(wa, ins, outs, "mtime");
+  const seen = takeSeen(wa);
+  const [ins, outs] = await Promise.all([probeAll(wa.inputs, seen, false), probeAll(wa.outputs, undefined, false)]);
+  let verdict = makeRule(wa, ins, outs, "mtime");
+  if (verdict === "exact") {
+    // Times within a microsecond of each other: look again in nanoseconds (Make compares them exactly).
+    const [ins2, outs2] = await Promise.all([probeAll(wa.inputs, undefined, true), probeAll(wa.outputs, undefined, true)]);
+    verdict = makeRule(wa, ins2, outs2, "mtime") as StaleVerdict;
+  }
   if (incomplete) verdict.reasons.unshift({ kind: "incomplete", detail: "A previous run started and never had its outputs verified (crashed or killed)" });
   return incomplete ? { stale: true, reasons: verdict.reasons.filter((r) => r.kind !== "fresh") } : verdict;
 }
@@ -74,7 +105,8 @@ export interface ChangedResult {
 
 /** `"changed"` freshness: recorded stamps of inputs and outputs, and the task's version. */
 export async function changedVerdict(wa: WorkArtifacts, record: WorkStamps | undefined, version: string | null, incomplete: boolean): Promise<ChangedResult> {
-  const [ins, outs] = await Promise.all([probeAll(wa.inputs), probeAll(wa.outputs)]);
+  const seen = takeSeen(wa);
+  const [ins, outs] = await Promise.all([probeAll(wa.inputs, seen, true), probeAll(wa.outputs, undefined, true)]);
   const inputStamps = new Map<string, Stamp>();
   ins.forEach((p, i) => {
     if (p.stamp !== undefined) inputStamps.set((wa.inputs[i] as ResolvedArtifact).key, p.stamp);
@@ -89,7 +121,7 @@ export async function changedVerdict(wa: WorkArtifacts, record: WorkStamps | und
   if (reasons.length > 0) return { verdict: { stale: true, reasons }, inputStamps, update: undefined };
   if (record === undefined) {
     // First sight: Make's rule decides; a fresh work adopts what is there.
-    const verdict = makeRule(wa, ins, outs, "changed");
+    const verdict = makeRule(wa, ins, outs, "changed") as StaleVerdict; // exact probes always decide
     if (verdict.stale) return { verdict, inputStamps, update: undefined };
     const o: Record<string, Stamp> = {};
     outs.forEach((p, i) => {

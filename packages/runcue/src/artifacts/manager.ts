@@ -9,7 +9,7 @@ import { changedVerdict, mtimeVerdict, recordStamps } from "./freshness.js";
 import { MissingOutputError } from "./missing-output-error.js";
 import type { ResolvedArtifactsOptions } from "./options.js";
 import { probe } from "./probe.js";
-import type { Stamp } from "./stamp.js";
+import type { Probe, Stamp } from "./stamp.js";
 import { Producers } from "./producers.js";
 import type { ArtifactReason, ReadyVerdict, StaleVerdict } from "./reasons.js";
 import { StateFile } from "./state-file.js";
@@ -134,6 +134,7 @@ export class Artifacts {
   /** Derived readiness: every input exists and no other pending or running work declares it as an output. */
   async readyVerdict(work: WorkRecord, producers: Producers = this.producers, settled?: (r: ResolvedArtifact) => boolean): Promise<ReadyVerdict> {
     const wa = work.artifacts as WorkArtifacts;
+    wa.seen = undefined;
     const reasons: ArtifactReason[] = [];
     const waits: string[] = [];
     const toProbe: ResolvedArtifact[] = [];
@@ -149,7 +150,9 @@ export class Artifacts {
       }
     }
     const parked = waits.length > 0;
-    const found = await Promise.all(toProbe.map((r) => probe(r, false)));
+    // Files are stat'ed in full: the staleness check that follows a pass reuses these probes.
+    const exact = this.options.freshness === "changed";
+    const found = await Promise.all(toProbe.map((r) => probe(r, r.kind !== "artifact", exact)));
     let orphan: string | undefined;
     found.forEach((p, i) => {
       if (p.exists) return;
@@ -166,6 +169,13 @@ export class Artifacts {
     if (waits.length === 0) {
       wa.blockCause = undefined;
       wa.parked = false;
+      if (toProbe.length > 0) {
+        const seen = new Map<string, Probe>();
+        toProbe.forEach((r, i) => {
+          if (r.kind !== "artifact") seen.set(r.key, found[i] as Probe);
+        });
+        wa.seen = seen;
+      }
       return { ready: true, reasons: [] };
     }
     wa.parked = parked && orphan === undefined;

@@ -1,13 +1,21 @@
 import type { WorkRecord } from "../work/record.js";
 import type { ResolvedArtifact } from "./declaration.js";
 
+/** A producer in `had` other than `except`. */
+function other(had: WorkRecord | Set<WorkRecord>, except: WorkRecord | undefined): WorkRecord | undefined {
+  if (!(had instanceof Set)) return had === except ? undefined : had;
+  for (const w of had) if (w !== except) return w;
+  return undefined;
+}
+
 /**
  * The pending and running works of a cue by the artifacts they declare as outputs, and the
  * blocked works by the artifacts they wait for. Both are maps from an artifact key, so a
  * finished producer wakes exactly its waiters.
  */
 export class Producers {
-  readonly #byKey = new Map<string, Set<WorkRecord>>();
+  /** One producer (the common case) as itself, more as a set. */
+  readonly #byKey = new Map<string, WorkRecord | Set<WorkRecord>>();
   /** Blocked works by the keys they wait on. */
   readonly #waiters = new Map<string, Set<WorkRecord>>();
   /** Each blocked work's keys (so it leaves every set at once). */
@@ -20,9 +28,10 @@ export class Producers {
   /** A submitted work declares its outputs. */
   add(work: WorkRecord): void {
     for (const o of (work.artifacts as NonNullable<WorkRecord["artifacts"]>).outputs) {
-      let set = this.#byKey.get(o.key);
-      if (set === undefined) this.#byKey.set(o.key, (set = new Set()));
-      set.add(work);
+      const had = this.#byKey.get(o.key);
+      if (had === undefined) this.#byKey.set(o.key, work);
+      else if (had instanceof Set) had.add(work);
+      else if (had !== work) this.#byKey.set(o.key, new Set([had, work]));
     }
   }
 
@@ -30,11 +39,12 @@ export class Producers {
   remove(work: WorkRecord): string[] {
     const freed: string[] = [];
     for (const o of (work.artifacts as NonNullable<WorkRecord["artifacts"]>).outputs) {
-      const set = this.#byKey.get(o.key);
-      if (set === undefined || !set.delete(work)) continue;
-      if (set.size === 0) {
+      const had = this.#byKey.get(o.key);
+      if (had === work) {
         this.#byKey.delete(o.key);
         freed.push(o.key);
+      } else if (had instanceof Set && had.delete(work)) {
+        if (had.size === 1) this.#byKey.set(o.key, had.values().next().value as WorkRecord);
       }
     }
     return freed;
@@ -44,21 +54,21 @@ export class Producers {
   producerOf(r: ResolvedArtifact, except: WorkRecord | undefined): WorkRecord | undefined {
     if (r.kind === "glob") {
       const regex = r.regex as RegExp;
-      for (const [key, set] of this.#byKey) {
+      for (const [key, had] of this.#byKey) {
         if (!key.startsWith("file:") || !regex.test(key.slice(5))) continue;
-        for (const w of set) if (w !== except) return w;
+        const w = other(had, except);
+        if (w !== undefined) return w;
       }
       return undefined;
     }
-    const set = this.#byKey.get(r.key);
-    if (set === undefined) return undefined;
-    for (const w of set) if (w !== except) return w;
-    return undefined;
+    const had = this.#byKey.get(r.key);
+    return had === undefined ? undefined : other(had, except);
   }
 
   /** Every pending or running producer of a key. */
-  producersOf(key: string): ReadonlySet<WorkRecord> | undefined {
-    return this.#byKey.get(key);
+  producersOf(key: string): Iterable<WorkRecord> {
+    const had = this.#byKey.get(key);
+    return had === undefined ? [] : had instanceof Set ? had : [had];
   }
 
   /** A blocked work waits on these keys. */
@@ -114,7 +124,7 @@ export class Producers {
       const keys = w === start ? start.artifacts?.waitKeys : this.#waits.get(w);
       if (keys === undefined) return false;
       for (const k of keys) {
-        for (const p of this.#byKey.get(k) ?? []) {
+        for (const p of this.producersOf(k)) {
           if (p === start) {
             path.push(w);
             return true;

@@ -3,8 +3,10 @@
 /** What one look at an artifact found. */
 export interface Probe {
   exists: boolean;
-  /** Its time in ns (files, dir markers, the newest glob match, a numeric custom version); undefined when it has none. */
+  /** Its exact time in ns (files, dir markers, the newest glob match, a numeric custom version), when looked at exactly. */
   time: bigint | undefined;
+  /** Its time in ms as a double (sub-ms digits approximate: two times closer than 1 µs need the exact `time`). */
+  ms: number | undefined;
   /** A stamp to record and compare ("changed" mode). */
   stamp: Stamp | undefined;
 }
