@@ -174,7 +174,8 @@ export async function recordStamps(list: readonly ResolvedArtifact[], stamps: Ma
   const out: Record<string, Stamp> = {};
   await Promise.all(list.map(async (r) => {
     let s = stamps?.get(r.key);
-    if (s === undefined) s = (await probe(r)).stamp;
+    // A custom version() that fails leaves its artifact unrecorded (the next check finds it changed).
+    if (s === undefined) s = (await probe(r).catch(() => undefined))?.stamp;
     if (s !== undefined) out[r.key] = await withHash(r, s);
   }));
   return out;

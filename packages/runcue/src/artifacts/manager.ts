@@ -227,16 +227,19 @@ export class Artifacts {
    */
   async verify(work: WorkRecord, current: () => boolean): Promise<Error | undefined> {
     const wa = work.artifacts as WorkArtifacts;
-    const found = await Promise.all(wa.outputs.map((r) => probe(r)));
+    // Existence only (a custom artifact's version is not asked); "changed" needs the stamps.
+    const changed = this.options.freshness === "changed";
+    const found = await Promise.all(wa.outputs.map((r) => probe(r, false, changed)));
     for (let i = 0; i < found.length; i++) {
       const r = wa.outputs[i] as ResolvedArtifact;
       if (!(found[i] as { exists: boolean }).exists) return new MissingOutputError(work.task, work.id, r.name, r.path);
     }
     if (!current() || this.state === undefined) return undefined;
-    if (this.options.freshness === "changed") {
+    if (changed) {
       const outStamps = new Map<string, Stamp>();
       found.forEach((p, i) => {
-        if (p.stamp !== undefined) outStamps.set((wa.outputs[i] as ResolvedArtifact).key, p.stamp);
+        const r = wa.outputs[i] as ResolvedArtifact;
+        if (p.stamp !== undefined && r.kind !== "artifact") outStamps.set(r.key, p.stamp);
       });
       const [i, o] = await Promise.all([recordStamps(wa.inputs, wa.inputStamps), recordStamps(wa.outputs, outStamps)]);
       if (!current()) return undefined;
