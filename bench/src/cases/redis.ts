@@ -1,7 +1,9 @@
 /**
- * Case 12: runcue's limits in Redis (runcue-redis) beside the in-memory store: what sharing costs
- * in one process (throughput through `concurrent: 100`, submit→start latency at idle), and
- * whether 3 processes sharing "50/s" keep it in every sliding second and use it.
+ * Case 12: runcue's limits in Redis (runcue-redis). Beside the in-memory store: what sharing
+ * costs in one process (throughput through `concurrent: 100`, submit→start latency at idle).
+ * Beside bottleneck's Redis clustering and BullMQ's limiter (full run only): whether 3 processes
+ * sharing "50/s" keep it in every sliding second and use it, and 3 processes' throughput with
+ * no limit.
  * Runs when `REDIS_URL` is set; fails with a clear message when it is set and Redis does not answer.
  */
 import { spawn } from "node:child_process";
@@ -25,13 +27,15 @@ function namespace(label: string): string {
   return `bench-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
 
-/** Deletes every key of the namespaces used. */
-async function cleanup(url: string, namespaces: string[]): Promise<void> {
+/** Deletes every key of the runs: runcue namespaces, bottleneck limiters (`b_<id>_*`), BullMQ queues (`bull:<name>:*`). */
+async function cleanup(url: string, names: string[]): Promise<void> {
   const client = createClient({ url });
   client.on("error", () => undefined);
   await client.connect();
-  for (const ns of namespaces) {
-    for await (const keys of client.scanIterator({ MATCH: `{runcue:${ns}}*`, COUNT: 500 })) if (keys.length > 0) await client.del(keys);
+  for (const name of names) {
+    for (const match of [`{runcue:${name}}*`, `b_${name}_*`, `bull:${name}:*`]) {
+      for await (const keys of client.scanIterator({ MATCH: match, COUNT: 500 })) if (keys.length > 0) await client.del(keys);
+    }
   }
   client.destroy();
 }
@@ -74,18 +78,50 @@ async function latencies(make: StoreMaker, m: number): Promise<number[]> {
   return out;
 }
 
-/** 3 processes sharing "50/s" for `durationMs`: every handler start (epoch ms) and script calls. */
-async function shared(url: string, ns: string, durationMs: number): Promise<{ starts: number[]; calls: number; startAt: number }> {
-  const startAt = Date.now() + 2500; // every child connected by then
-  const runs = Array.from({ length: PROCESSES }, () => new Promise<{ starts: number[]; scriptCalls: number }>((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", CHILD, url, ns, String(startAt), String(durationMs)], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    proc.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { starts: number[]; scriptCalls: number }) : reject(new Error(`redis-share child exited ${code}`))));
-  }));
-  const results = await Promise.all(runs);
-  return { starts: results.flatMap((r) => r.starts), calls: results.reduce((n, r) => n + r.scriptCalls, 0), startAt };
+/** What the 3 processes of one run reported: handler starts (epoch ms; with a limit only), their count, runcue's script calls. */
+interface SharedRun {
+  starts: number[];
+  count: number;
+  calls: number;
 }
+
+/** 3 processes of `lib` sharing one limit (`mode`) through Redis for `durationMs`, started together once all are ready. */
+async function shared(lib: string, mode: "rate" | "unlimited", url: string, name: string, durationMs: number): Promise<SharedRun> {
+  let waiting = PROCESSES;
+  let go: () => void = () => undefined;
+  const allReady = new Promise<void>((resolve) => (go = resolve));
+  const children = Array.from({ length: PROCESSES }, () => {
+    const proc = spawn(process.execPath, ["--import", "tsx", CHILD, lib, mode, url, name, String(durationMs)], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    const done = new Promise<{ starts: number[]; count: number; scriptCalls?: number }>((resolve, reject) => {
+      proc.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        const nl = out.indexOf("\n");
+        if (nl >= 0 && out.startsWith('{"ready":true}')) {
+          out = out.slice(nl + 1);
+          if (--waiting === 0) go();
+        }
+      });
+      proc.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { starts: number[]; count: number; scriptCalls?: number }) : reject(new Error(`redis-share child (${lib}, ${mode}) exited ${code}`))));
+    });
+    return { proc, done };
+  });
+  await allReady;
+  const startAt = Date.now() + 200;
+  for (const c of children) c.proc.stdin.write(`${startAt}\n`);
+  const results = await Promise.all(children.map((c) => c.done));
+  return { starts: results.flatMap((r) => r.starts), count: results.reduce((n, r) => n + r.count, 0), calls: results.reduce((n, r) => n + (r.scriptCalls ?? 0), 0) };
+}
+
+/** Most starts in a sliding second; utilisation: after the first window's LIMIT, LIMIT per second of the span. */
+function rateFigures(run: SharedRun): { most: number; utilisation: number } {
+  if (run.starts.length === 0) return { most: 0, utilisation: 0 };
+  const most = maxInSlidingWindow(run.starts, 1000);
+  const span = (Math.max(...run.starts) - Math.min(...run.starts)) / 1000;
+  return { most, utilisation: (run.starts.length - LIMIT) / (LIMIT * span) };
+}
+
+const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 export const redisCase: BenchCase = {
   id: "redis",
@@ -114,7 +150,14 @@ export const redisCase: BenchCase = {
     const n = ctx.quick ? 2000 : 20_000;
     const m = ctx.quick ? 50 : 300;
     const rounds = ctx.quick ? 1 : 5;
-    const durationMs = ctx.quick ? 3000 : 10_000;
+    const durationMs = ctx.quick ? 2000 : 10_000;
+    // The quick run (CI) keeps to runcue-redis; the full run puts bottleneck and BullMQ beside it.
+    const rateLibs: [string, string][] = [["runcue-redis", "runcue"]];
+    const unlimitedLibs: [string, string][] = [["runcue-redis (one service, concurrent: 300 shared by the 3)", "runcue"]];
+    if (!ctx.quick) {
+      rateLibs.push(["bottleneck cluster (reservoir 50 refreshed every second)", "bottleneck"], ["BullMQ limiter max 50 / duration 1000", "bullmq"]);
+      unlimitedLibs.push(["BullMQ (a worker of concurrency 100 per process)", "bullmq"]);
+    }
     try {
       ctx.log(`throughput: ${n} no-op works, ${rounds} round(s)`);
       const tp = await interleave(rounds, [
@@ -123,17 +166,27 @@ export const redisCase: BenchCase = {
       ]);
       ctx.log(`latency: ${m} works one at a time`);
       const lat = { memory: await latencies(memory, m), redis: await latencies(redis, m) };
-      ctx.log(`${PROCESSES} processes sharing ${LIMIT}/s for ${durationMs / 1000} s`);
-      const ns = namespace("share");
-      used.push(ns);
-      const run = await shared(url, ns, durationMs);
+      const rates: [string, SharedRun][] = [];
+      for (const [label, lib] of rateLibs) {
+        ctx.log(`${PROCESSES} processes of ${lib} sharing ${LIMIT}/s for ${durationMs / 1000} s`);
+        const name = namespace(`share-${lib}`);
+        used.push(name);
+        rates.push([label, await shared(lib, "rate", url, name, durationMs)]);
+      }
+      const unlimited: [string, SharedRun][] = [];
+      for (const [label, lib] of unlimitedLibs) {
+        ctx.log(`${PROCESSES} processes of ${lib}, no limit, for ${durationMs / 1000} s`);
+        const name = namespace(`free-${lib}`);
+        used.push(name);
+        unlimited.push([label, await shared(lib, "unlimited", url, name, durationMs)]);
+      }
+      const perSecond = (run: SharedRun): number => run.count / (durationMs / 1000);
       const rate = (ms: number): number => n / (ms / 1000);
       const memoryRate = rate(median(tp.get("memory") as number[]));
       const redisRate = rate(median(tp.get("redis") as number[]));
-      const most = maxInSlidingWindow(run.starts, 1000);
-      // The first window's LIMIT start at once; after them, LIMIT per second of the span is allowed.
-      const span = (Math.max(...run.starts) - Math.min(...run.starts)) / 1000;
-      const utilisation = (run.starts.length - LIMIT) / (LIMIT * span);
+      const ours = rateFigures((rates[0] as [string, SharedRun])[1]);
+      const oursFree = perSecond((unlimited[0] as [string, SharedRun])[1]);
+      const bullFree = unlimited[1] === undefined ? undefined : perSecond(unlimited[1][1]);
       const tables: Table[] = [
         {
           title: "One process: what keeping the limits in Redis costs",
@@ -146,21 +199,40 @@ export const redisCase: BenchCase = {
         },
         {
           title: `${PROCESSES} processes sharing "${LIMIT}/s" through Redis`,
-          workload: `${PROCESSES} child processes, each a cue with a saturated backlog of 5 ms works, for ${durationMs / 1000} s; starts taken on the handlers' first line.`,
-          columns: ["most starts in a sliding second", "starts", "utilisation", "script calls per start"],
-          rows: [[`${most} (limit ${LIMIT})`, formatCount(run.starts.length), `${(utilisation * 100).toFixed(1)} %`, (run.calls / Math.max(1, run.starts.length)).toFixed(2)]],
+          workload: `${PROCESSES} child processes, each with a saturated backlog of 5 ms jobs, for ${durationMs / 1000} s; starts taken on the handlers' first line.`,
+          columns: ["library", "most starts in a sliding second", "starts", "utilisation", "script calls per start"],
+          rows: rates.map(([label, run]) => {
+            const f = rateFigures(run);
+            return [label, `${f.most} (limit ${LIMIT})`, formatCount(run.starts.length), percent(f.utilisation), run.calls > 0 ? (run.calls / run.starts.length).toFixed(2) : "–"];
+          }),
+        },
+        {
+          title: `${PROCESSES} processes, no limit`,
+          workload: `${PROCESSES} child processes, each with a backlog of no-op jobs, for ${durationMs / 1000} s.`,
+          columns: ["library", "starts/s (all processes)"],
+          rows: unlimited.map(([label, run]) => [label, formatCount(perSecond(run))]),
         },
       ];
+      const targets = [
+        target(`${PROCESSES} processes: no sliding second over ${LIMIT}`, `${ours.most}`, ours.most <= LIMIT),
+        target(`${PROCESSES} processes: utilisation ≥ ${MIN_UTILISATION * 100} %`, percent(ours.utilisation), ours.utilisation >= MIN_UTILISATION),
+      ];
+      if (bullFree !== undefined) targets.push(target(`${PROCESSES} processes, no limit: runcue-redis ≥ BullMQ`, `${formatCount(oursFree)} vs ${formatCount(bullFree)} starts/s`, oursFree >= bullFree));
       return {
         id: "redis",
         title: this.title,
         tables,
-        targets: [
-          target(`${PROCESSES} processes: no sliding second over ${LIMIT}`, `${most}`, most <= LIMIT),
-          target(`${PROCESSES} processes: utilisation ≥ ${MIN_UTILISATION * 100} %`, `${(utilisation * 100).toFixed(1)} %`, utilisation >= MIN_UTILISATION),
+        targets,
+        notes: [
+          "Redis, the bench and its children share this machine's cores: figures are a floor. Grants are batched (an acquire takes up to 64 leases while a lane keeps asking).",
+          ...(ctx.quick ? ["Quick run: runcue-redis only; the full run puts bottleneck's clustering and BullMQ's limiter beside it."] : []),
         ],
-        notes: ["Redis, the bench and its children share this machine's cores: figures are a floor. Grants are batched (an acquire takes up to 64 leases while a lane keeps asking); bottleneck's and BullMQ's Redis limiters are not run beside it yet (design notes, same machine: 85–100 and 78–82 starts in one second for 50)."],
-        data: { throughput: Object.fromEntries(tp), latency: lat, shared: { most, starts: run.starts.length, utilisation, calls: run.calls } },
+        data: {
+          throughput: Object.fromEntries(tp),
+          latency: lat,
+          rate: Object.fromEntries(rates.map(([label, run]) => [label, { ...rateFigures(run), starts: run.starts.length, calls: run.calls }])),
+          unlimited: Object.fromEntries(unlimited.map(([label, run]) => [label, perSecond(run)])),
+        },
       };
     } finally {
       await cleanup(url, used);
