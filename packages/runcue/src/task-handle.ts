@@ -81,7 +81,11 @@ export class TaskHandleImpl implements TaskHandle<unknown, unknown, string> {
     checkSignal(options.signal, `run options of task "${this.name}"`);
     const { direct, signal, ...submitOptions } = options;
     if (direct !== undefined && typeof direct !== "boolean") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid direct: ${describeValue(direct)} (expected true or false)`);
-    if (direct === true) return runDirect(this.#def(), params, signal, this.engine.clock);
+    if (direct === true) {
+      const def = this.#def();
+      const paths = def.derived === undefined ? {} : this.engine.artifacts.resolve(def.derived.declaration, params, undefined).paths;
+      return runDirect(def, params, signal, this.engine.clock, paths);
+    }
     const id = this.engine.submit(this.name, params, submitOptions);
     const work = await this.engine.wait(id, signal);
     if (work.state === "completed") {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CancelledError, ConfigurationError, DependencyError, FlowError, Permanent, RuncueError, sleep, type Work } from "runcue";
+import { CancelledError, ConfigurationError, DependencyError, file, FlowError, Permanent, RuncueError, sleep, type Work } from "runcue";
 import { deferred, virtualCue } from "./helpers.js";
 
 describe("then: pipelines", () => {
@@ -260,6 +260,12 @@ describe("run", () => {
     const boom = cue.task("boom", () => { throw new Error("direct error"); });
     await expect(boom.run({}, { direct: true })).rejects.toThrow("direct error");
     await expect(t.run({ n: 1 }, { direct: "yes" as never })).rejects.toThrow(/Invalid direct: "yes"/);
+  });
+
+  it("direct: a task that declares artifacts gets its resolved paths (nothing is checked or verified)", async () => {
+    const { cue } = virtualCue();
+    const write = cue.task("write", { inputs: { src: file("/data/in/{n}.txt") }, outputs: { out: file("/data/out/{n}.txt") } }, (work: Work<{ n: number }>) => work.paths);
+    expect(await write.run({ n: 7 }, { direct: true })).toEqual({ src: "/data/in/7.txt", out: "/data/out/7.txt" });
   });
 });
 

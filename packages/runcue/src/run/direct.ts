@@ -8,10 +8,11 @@ let directSeq = 0;
 /**
  * `run(params, { direct: true })`: calls a task's handler at once in this thread, outside the
  * cue (no queue, limits, checks, retries, events or middleware), with a work of its own
- * (`id` "direct-1", "direct-2", …; attempt 1). A worker task's module is imported and its
+ * (`id` "direct-1", "direct-2", …; attempt 1; `paths` resolved from its declared artifacts,
+ * which are neither checked nor verified). A worker task's module is imported and its
  * default export called here. Resolves with the result; rejects with what the handler threw.
  */
-export async function runDirect(def: TaskDef, params: unknown, signal: AbortSignal | undefined, clock: Clock): Promise<unknown> {
+export async function runDirect(def: TaskDef, params: unknown, signal: AbortSignal | undefined, clock: Clock, paths: Work["paths"]): Promise<unknown> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted) throw signal.reason;
@@ -32,7 +33,7 @@ export async function runDirect(def: TaskDef, params: unknown, signal: AbortSign
     key: undefined,
     priority: 0.5,
     next: undefined,
-    paths: {},
+    paths,
     signal: controller.signal,
     report: () => undefined, // no limits apply to a direct call: nothing to settle
   };
