@@ -138,3 +138,22 @@ describe("force", () => {
     expect(ran).toBe(1);
   });
 });
+
+describe("worker tasks", () => {
+  it("hand the worker module work.paths, and verify the outputs it wrote", async () => {
+    const root = await tempDir();
+    const module = join(root, "worker.mjs");
+    await writeFile(module, `import { writeFile } from "node:fs/promises";
+export default async function (work) { await writeFile(work.paths.out, "from " + work.paths.src); return work.paths.out; }`);
+    await writeFile(join(root, "in.txt"), "x");
+    const cue = new Cue({ artifacts: { root } });
+    cue.task("w", { worker: module, inputs: { src: file("in.txt") }, outputs: { out: file("out/{n}.txt") } });
+    await mkdir(join(root, "out"));
+    cue.start();
+    const work = await cue.wait(await cue.submit("w", { n: 1 }));
+    await cue.stop();
+    expect(work.state).toBe("completed");
+    expect(work.result).toBe(join(root, "out/1.txt"));
+    expect(await readFile(join(root, "out/1.txt"), "utf8")).toBe(`from ${join(root, "in.txt")}`);
+  });
+});

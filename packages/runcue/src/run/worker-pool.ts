@@ -115,7 +115,7 @@ export class WorkerPool {
     return new Promise<unknown>((resolve, reject) => {
       const call: Call = {
         id: ++this.#calls,
-        work: { id: work.id, task: work.task, params: work.params, attempt: work.attempt },
+        work: { id: work.id, task: work.task, params: work.params, attempt: work.attempt, paths: work.paths },
         signal,
         resolve,
         reject,

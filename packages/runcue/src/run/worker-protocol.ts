@@ -18,6 +18,8 @@ export interface WorkCopy {
   readonly task: string;
   readonly params: unknown;
   readonly attempt: number;
+  /** The resolved paths of its task's declared artifacts (`{}` when it declares none). */
+  readonly paths: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** An error as it crosses to the other side. */

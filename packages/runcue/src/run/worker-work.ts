@@ -16,6 +16,8 @@ export interface WorkerWork<P = unknown> {
   readonly params: P;
   /** Which attempt this is, counting from 1. */
   readonly attempt: number;
+  /** The resolved paths of its task's declared `inputs` and `outputs`, by name (`{}` when it declares none). */
+  readonly paths: Readonly<Record<string, string | readonly string[]>>;
   /** Aborts (with the `CancelledError` or `TimeoutError` the work ends with) on a cancel or a handler timeout. */
   readonly signal: AbortSignal;
 }
