@@ -13,6 +13,8 @@ export interface TaskDeclaration {
   readonly version: string | undefined;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** @internal a task's effective checks when it declares artifacts: derived, composed with its own `ready`/`stale`. */
 export interface DerivedChecks {
   readonly ready: Check;
@@ -146,32 +148,36 @@ export function stableJson(v: unknown, seen: Set<object> = new Set()): string | 
   }
 }
 
+/** One resolved artifact; every kind has the same shape (one hidden class for all). */
+function made(name: string, kind: Artifact["kind"], key: string, path: string, statPath: string, regex: RegExp | undefined, base: string, custom: CustomArtifact | undefined, json: string | undefined): ResolvedArtifact {
+  return { name, kind, key, path, statPath, regex, base, custom, json };
+}
+
 function resolveOne(a: Artifact, name: string, params: unknown, opts: ResolvedArtifactsOptions, what: string): ResolvedArtifact {
   const at = `${what} "${name}"`;
-  const base = { name, kind: a.kind, regex: undefined, base: "", custom: undefined, json: undefined };
   switch (a.kind) {
     case "file": {
       const path = resolvePath(fillSpec(a.path, params, at), opts.root, opts.rootSet, at);
-      return { ...base, key: `file:${path}`, path, statPath: path };
+      return made(name, "file", `file:${path}`, path, path, undefined, "", undefined, undefined);
     }
     case "dir": {
       const path = resolvePath(fillSpec(a.path, params, at), opts.root, opts.rootSet, at);
-      return { ...base, key: `dir:${path}`, path, statPath: `${path}/${a.marker}` };
+      return made(name, "dir", `dir:${path}`, path, `${path}/${a.marker}`, undefined, "", undefined, undefined);
     }
     case "glob": {
       const path = resolvePath(fillSpec(a.pattern, params, at), opts.root, opts.rootSet, at);
-      return { ...base, key: `glob:${path}`, path, statPath: path, regex: globRegex(path), base: globBase(path) };
+      return made(name, "glob", `glob:${path}`, path, path, globRegex(path), globBase(path), undefined, undefined);
     }
     case "artifact": {
       const key = fillSpec(a.key, params, at);
-      return { ...base, key: `artifact:${key}`, path: key, statPath: key, custom: a };
+      return made(name, "artifact", `artifact:${key}`, key, key, undefined, "", a, undefined);
     }
     case "value": {
       const json = stableJson(a.value);
       if (json === undefined && opts.freshness === "changed") {
         throw new ConfigurationError("ERR_INVALID_OPTION", `value() ${at} is ${describeValue(a.value)}, which is not JSON (under freshness "changed" values are compared by their JSON: use strings, finite numbers, booleans, null, arrays and plain objects)`);
       }
-      return { ...base, key: `value:${name}`, path: "", statPath: "", json: json ?? "" };
+      return made(name, "value", `value:${name}`, "", "", undefined, "", undefined, json ?? "");
     }
   }
 }
@@ -211,17 +217,16 @@ export function resolveWork(decl: TaskDeclaration, params: unknown, submitKey: s
   const paths: Record<string, string | readonly string[]> = {};
   resolveSet(decl.inputs, params, opts, `input of task "${decl.task}"`, inputs, paths);
   resolveSet(decl.outputs, params, opts, `output of task "${decl.task}"`, outputs, paths);
-  const outKeys = new Set(outputs.map((o) => o.key));
   for (const o of outputs) {
     if (o.kind === "value") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid output "${o.name}" of task "${decl.task}": value() is an input only`);
   }
   for (const i of inputs) {
-    if (outKeys.has(i.key)) throw new ConfigurationError("ERR_CYCLE", `Work of task "${decl.task}" declares input "${i.name}" equal to its own output (${i.path}): it would wait for itself`);
+    if (outputs.some((o) => o.key === i.key)) throw new ConfigurationError("ERR_CYCLE", `Work of task "${decl.task}" declares input "${i.name}" equal to its own output (${i.path}): it would wait for itself`);
   }
   // A work is recorded by what it writes (like Snakemake's per-output metadata), so a changed
   // param that feeds a value() input is compared, not taken for another work; a work without
   // outputs by its submit key, else by task and params.
-  let stateKey = outputs.length > 0 ? `out:${outputs.map((o) => o.key).sort().join("\n")}` : submitKey === undefined ? undefined : `key:${submitKey}`;
+  let stateKey = outputs.length === 1 ? `out:${(outputs[0] as ResolvedArtifact).key}` : outputs.length > 0 ? `out:${outputs.map((o) => o.key).sort().join("\n")}` : submitKey === undefined ? undefined : `key:${submitKey}`;
   if (stateKey === undefined) {
     const json = stableJson(params);
     if (json === undefined && opts.freshness === "changed") {
@@ -229,5 +234,5 @@ export function resolveWork(decl: TaskDeclaration, params: unknown, submitKey: s
     }
     stateKey = `${decl.task}:${json ?? ""}`;
   }
-  return { inputs, outputs, paths: Object.freeze(paths), stateKey, waitKeys: [], producerWaits: [], seen: undefined, inputStamps: undefined, blockCause: undefined, blockDetail: "", parked: false, offList: false, fatal: undefined };
+  return { inputs, outputs, paths, stateKey, waitKeys: NONE, producerWaits: NONE, seen: undefined, inputStamps: undefined, blockCause: undefined, blockDetail: "", parked: false, offList: false, fatal: undefined };
 }
