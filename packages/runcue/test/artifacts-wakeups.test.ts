@@ -142,3 +142,33 @@ describe("output verification against cancel and stop", () => {
     }
   });
 });
+
+describe("stop during a readiness check", () => {
+  it("puts the work back to wait; after start() it is screened again and runs", async () => {
+    const cue = new Cue();
+    const checking = gate();
+    const answer = gate();
+    let calls = 0;
+    cue.task("t", { inputs: { row: artifact("row:{id}", { exists: async () => {
+      calls++;
+      if (calls === 1) {
+        checking.open();
+        await answer.promise;
+      }
+      return true;
+    } }) } }, () => "ran");
+    cue.start();
+    const id = await cue.submit("t", { id: 1 });
+    await checking.promise;
+    await cue.stop();
+    answer.open();
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await cue.get(id))?.state).toBe("pending");
+    cue.start();
+    const work = await cue.wait(id);
+    await cue.stop();
+    expect(work.state).toBe("completed");
+    expect(work.result).toBe("ran");
+    expect(calls).toBeGreaterThanOrEqual(2); // asked again after the restart, not answered from the abandoned check
+  });
+});
