@@ -96,6 +96,10 @@ export class Link {
   #localAt = 0;
   /** Times this process pushed its state back (Redis lost it, or reaped this process while cut off). */
   reseeds = 0;
+  /** The Redis server's run id last seen: a new one means a restart, which may have lost the last writes even with persistence. */
+  #runId: string | undefined;
+  /** A run-id check after a reconnect: acquires wait for it. */
+  #recheck: Promise<void> | undefined;
   readonly #bells: Bells | undefined;
 
   constructor(options: LinkOptions) {
@@ -117,6 +121,8 @@ export class Link {
       });
       own.on("ready", () => {
         this.down = undefined;
+        // Reconnected: before any acquire, see whether this is the same Redis run.
+        if (this.#runId !== undefined) this.#recheck ??= this.#checkRun().catch(() => undefined).finally(() => (this.#recheck = undefined));
       });
       this.#own = own;
       this.#client = own as unknown as RedisScriptClient;
@@ -135,6 +141,7 @@ export class Link {
   async #connect(): Promise<void> {
     if (this.#own !== undefined) await this.#own.connect();
     const server = String(await this.#client.info("server"));
+    this.#runId = runIdOf(server);
     const version = /redis_version:(\d+)\.(\d+)/.exec(server);
     const [major, minor] = [Number(version?.[1] ?? 0), Number(version?.[2] ?? 0)];
     if (major < (MIN_VERSION[0] as number) || (major === MIN_VERSION[0] && minor < (MIN_VERSION[1] as number))) {
@@ -190,7 +197,21 @@ export class Link {
     return this.#options.leaseMs;
   }
 
+  /**
+   * A restarted Redis (a new run id) kept its state only as far as its persistence went (AOF
+   * `everysec` may lose the last second; a failover, whatever the replica had not received):
+   * push this process's state back and open a reseed period, as after a loss.
+   */
+  async #checkRun(): Promise<void> {
+    const runId = runIdOf(String(await this.#client.info("server")));
+    if (runId === undefined || runId === this.#runId) return;
+    const before = this.#runId;
+    this.#runId = runId;
+    if (before !== undefined) await (this.#reseeding ??= this.#reseed(this.#epoch, `run:${runId}`).finally(() => (this.#reseeding = undefined)));
+  }
+
   async #beat(): Promise<void> {
+    await this.#checkRun();
     const reply = (await this.#run({ script: HEARTBEAT, keys: [this.ns], args: ["", this.clientId, String(this.#options.leaseMs), this.#epoch, fresh()] })) as string[];
     const [now, epoch, state, , alive] = reply;
     this.#beats++;
@@ -232,10 +253,12 @@ export class Link {
     return this.#reseeding;
   }
 
-  async #reseed(epoch: string): Promise<void> {
-    const payload = this.journal.payload(this.serverNow());
-    await this.call(RESEED, [this.ns], [this.time(this.serverNow()), this.clientId, String(this.#options.leaseMs), JSON.stringify(payload)]);
-    this.#epoch = epoch;
+  /** Pushes the journal back; `open` (a restart's run id) also opens a reseed period once for it. */
+  async #reseed(epoch: string, open?: string): Promise<void> {
+    const payload = { ...this.journal.payload(this.serverNow()), fresh: fresh(), ...(open === undefined ? {} : { open }) };
+    this.flush();
+    const current = await this.#run({ script: RESEED, keys: [this.ns], args: [this.time(this.serverNow()), this.clientId, String(this.#options.leaseMs), JSON.stringify(payload)] });
+    this.#epoch = typeof current === "string" && current !== "" ? current : epoch;
     this.reseeds++;
   }
 
@@ -279,6 +302,7 @@ export class Link {
         clearTimeout(timer);
       }
     }
+    if (this.#recheck !== undefined) await this.#recheck;
     this.flush();
     return await this.#run({ script, keys, args });
   }
@@ -357,6 +381,10 @@ export class Link {
       else this.#own.destroy();
     }
   }
+}
+
+function runIdOf(info: string): string | undefined {
+  return /run_id:(\w+)/.exec(info)?.[1];
 }
 
 function fresh(): string {

@@ -44,13 +44,25 @@ return 1
  * client while it was cut off): its starts still inside their windows (at the times Redis gave
  * them), the slots and reservations it holds, its pauses. Entries already there stay as they are.
  * KEYS: namespace prefix. ARGV: time, client, lease ms, JSON
- * `{starts: [[p, lease, at, costs, ttl]], held: [[p, lease, reservedCosts]], pauses: [[p, until]]}`.
+ * `{starts: [[p, lease, at, costs, ttl]], held: [[p, lease, reservedCosts]], pauses: [[p, until]], fresh, open?}`;
+ * `open` (a restarted server's run id) opens a reseed period of half a lease, once for that id;
+ * `fresh` is the epoch to write when none is there. Returns the epoch.
  */
 export const RESEED = `${COMMON}
 local ns = KEYS[1]
 local now = clock(ARGV[1])
 local client, ttl = ARGV[2], tonumber(ARGV[3])
 local d = cjson.decode(ARGV[4])
+local meta = ns .. ':meta'
+local epoch = redis.call('HGET', meta, 'epoch')
+if not epoch then
+  -- Found empty: a loss, and this push opens its reseed period (the epoch's own).
+  epoch = d.fresh
+  redis.call('HSET', meta, 'epoch', epoch, 'opened', epoch, 'reseedUntil', num(now + ttl / 2))
+end
+if d.open and redis.call('HGET', meta, 'openedRun') ~= d.open then
+  redis.call('HSET', meta, 'reseedUntil', num(math.max(now + ttl / 2, tonumber(redis.call('HGET', meta, 'reseedUntil') or '0'))), 'openedRun', d.open)
+end
 for _, s in ipairs(d.starts) do
   local p, lease, at, span = s[1], s[2], tonumber(s[3]), tonumber(s[5])
   if at + span > now then
@@ -77,7 +89,7 @@ for _, q in ipairs(d.pauses) do
   end
 end
 redis.call('ZADD', ns .. ':clients', num(now + ttl), client)
-return 1
+return epoch
 `;
 
 /**

@@ -14,12 +14,12 @@ afterEach(async () => {
   for (const c of spawned.splice(0)) if (c.process.exitCode === null) c.process.kill("SIGKILL");
   for (const s of servers.splice(0)) {
     s.thaw();
-    await s.kill();
+    await s.remove();
   }
 });
 
-async function ownRedis(): Promise<OwnRedis> {
-  const server = new OwnRedis();
+async function ownRedis(options: { aof?: boolean } = {}): Promise<OwnRedis> {
+  const server = new OwnRedis(options);
   servers.push(server);
   await server.start();
   return server;
@@ -65,6 +65,38 @@ describe("Redis restarted empty mid-run", () => {
     expect(starts.filter((s) => s < restartedAt).length).toBeGreaterThanOrEqual(20);
     expect(starts.filter((s) => s > restartedAt).length).toBeGreaterThanOrEqual(20);
   }, 60_000);
+});
+
+describe("Redis restarted from its append-only file", () => {
+  it("a new run id: the process pushes its state back and a reseed period holds starts, then every work runs within the limit", async () => {
+    const server = await ownRedis({ aof: true });
+    const store = new RedisStore({ url: server.url, namespace: uniqueNamespace("aof"), leaseMs: 3000 });
+    const cue = new Cue({ store });
+    cue.service("api", { rate: "20/s" });
+    const starts: number[] = [];
+    cue.task("call", { uses: "api" }, () => void starts.push(Date.now()));
+    await store.ready();
+    cue.start();
+    for (let i = 0; i < 50; i++) await cue.submit("call");
+    while (starts.length < 20) await sleep(systemClock, 10);
+    await sleep(systemClock, 300);
+    await server.kill();
+    const restartedAt = Date.now();
+    await server.start();
+    let sawReseeding = false;
+    while (cue.status().pending > 0) {
+      if (cue.debugBlocked().some((x) => /reseeding/.test(x.details))) sawReseeding = true;
+      await sleep(systemClock, 20);
+    }
+    await cue.idle();
+    await cue.stop();
+    await store.close();
+    expect(store.reseeds).toBeGreaterThanOrEqual(1);
+    expect(sawReseeding).toBe(true);
+    expect(starts).toHaveLength(50);
+    expect(starts.filter((s) => s > restartedAt).length).toBeGreaterThan(0);
+    expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(20);
+  }, 30_000);
 });
 
 describe("Redis frozen longer than the lease", () => {
