@@ -1,9 +1,10 @@
 // A child process of the multi-process tests: one cue sharing a service through RedisStore.
 // Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens"), RCR_COUNT (works),
-// RCR_START_AT (epoch ms to start at, so every child starts together), RCR_LEASE_MS, RCR_URL,
+// RCR_START_AT (epoch ms to start at, or "go": wait for it on stdin), RCR_LEASE_MS, RCR_URL,
 // RCR_RATE (the "rate" mode's limit, default "20/s"; always concurrent: 5).
 // Prints one JSON line per event (`first`: its first start); the last one has every start (`starts`, and `costs` in
 // "tokens" mode, `spans` [start, end] of each work), the store's script calls and its reseeds.
+import { createInterface } from "node:readline";
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 
@@ -35,7 +36,15 @@ cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) =>
     spans.push([at, now()]);
   }
 });
-const startAt = Number(env.RCR_START_AT ?? "0");
+// "go": say ready, then take the start time from the parent (stdin), so that every child starts
+// together however long each took to boot.
+let startAt = Number(env.RCR_START_AT ?? "0");
+if (env.RCR_START_AT === "go") {
+  say({ ready: true });
+  const input = createInterface({ input: process.stdin });
+  startAt = Number((await input[Symbol.asyncIterator]().next()).value);
+  input.close();
+}
 if (startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
 cue.start();
 // Costs 5..30 tokens, the same sequence in every child (no randomness in a test).

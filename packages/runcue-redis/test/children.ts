@@ -17,7 +17,7 @@ export interface Child {
 }
 
 export function child(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", childFile], { cwd: root, env: { ...process.env, RCR_URL: REDIS_URL, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", childFile], { cwd: root, env: { ...process.env, RCR_URL: REDIS_URL, ...env }, stdio: ["pipe", "pipe", "pipe"] });
   const lines: Record<string, unknown>[] = [];
   const waiters: [string, (line: Record<string, unknown>) => void][] = [];
   let buffer = "";
@@ -44,4 +44,12 @@ export function child(env: Record<string, string>): Child {
       else waiters.push([field, resolve]);
     }),
   };
+}
+
+/** Children spawned with `RCR_START_AT: "go"`: once every one is ready, all start 200 ms later. */
+export async function startTogether(children: Child[]): Promise<number> {
+  await Promise.all(children.map((c) => c.line("ready")));
+  const startAt = Date.now() + 200;
+  for (const c of children) c.process.stdin!.end(`${startAt}\n`);
+  return startAt;
 }

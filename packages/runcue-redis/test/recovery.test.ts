@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { maxInWindow } from "../../runcue/test/helpers.js";
-import { child, type Child } from "./children.js";
+import { child, startTogether, type Child } from "./children.js";
 import { OwnRedis } from "./own-redis.js";
 import { uniqueNamespace } from "./redis-helpers.js";
 
@@ -40,9 +40,9 @@ describe("Redis restarted empty mid-run", () => {
     const ns = uniqueNamespace("restart");
     const perChild = 50;
     const leaseMs = 3000;
-    const startAt = Date.now() + 2500;
-    const children = [0, 1, 2].map(() => child({ RCR_URL: server.url, RCR_NS: ns, RCR_MODE: "rate", RCR_COUNT: String(perChild), RCR_START_AT: String(startAt), RCR_LEASE_MS: String(leaseMs) }));
+    const children = [0, 1, 2].map(() => child({ RCR_URL: server.url, RCR_NS: ns, RCR_MODE: "rate", RCR_COUNT: String(perChild), RCR_START_AT: "go", RCR_LEASE_MS: String(leaseMs) }));
     spawned.push(...children);
+    await startTogether(children);
     // Mid-run (1.3 s after the last child's first start, however long they took to boot: the
     // window holds fresh starts), Redis dies and comes back empty.
     const firsts = await Promise.all(children.map(async (c) => (await c.line("first")).first as number));

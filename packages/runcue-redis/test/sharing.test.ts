@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationError, Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { deferred, maxWeightInWindow } from "../../runcue/test/helpers.js";
-import { child } from "./children.js";
+import { child, startTogether } from "./children.js";
 import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace, type Client } from "./redis-helpers.js";
 
 let admin: Client;
@@ -62,8 +62,8 @@ describe("a weighted window shared by processes", () => {
   it("three processes sharing 100 tokens/s: the tokens started in any sliding second never exceed 100", async () => {
     const ns = namespace("tokens");
     const perChild = 20;
-    const startAt = Date.now() + 2500;
-    const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "tokens", RCR_COUNT: String(perChild), RCR_START_AT: String(startAt) }));
+    const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "tokens", RCR_COUNT: String(perChild), RCR_START_AT: "go" }));
+    await startTogether(children);
     const codes = await Promise.all(children.map((c) => c.exited));
     expect(codes).toEqual([0, 0, 0]);
     const finals = await Promise.all(children.map((c) => c.line("starts")));
