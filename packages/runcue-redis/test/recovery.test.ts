@@ -67,6 +67,50 @@ describe("Redis restarted empty mid-run", () => {
   }, 60_000);
 });
 
+describe("Redis stopped for 3 s mid-run", () => {
+  it("two processes: nothing starts while it is away (store_unavailable), running works finish, their releases go out on reconnect and the rest runs", async () => {
+    const server = await ownRedis();
+    const namespace = uniqueNamespace("outage");
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const make = () => {
+      const store = new RedisStore({ url: server.url, namespace, leaseMs: 3000, retryMs: 100 });
+      const cue = new Cue({ store });
+      cue.service("api", { rate: "20/s", concurrent: 2 });
+      cue.task("call", { uses: "api" }, async () => {
+        starts.push(Date.now());
+        await sleep(systemClock, 600);
+        ends.push(Date.now());
+      });
+      return { store, cue };
+    };
+    const processes = [make(), make()];
+    await Promise.all(processes.map((p) => p.store.ready()));
+    for (const p of processes) p.cue.start();
+    for (const p of processes) for (let i = 0; i < 6; i++) await p.cue.submit("call");
+    while (starts.length < 2) await sleep(systemClock, 10);
+    await server.kill();
+    const killedAt = Date.now();
+    let unavailable = false;
+    while (Date.now() < killedAt + 3000) {
+      unavailable ||= processes.some((p) => p.cue.debugBlocked().some((x) => /store_unavailable/.test(x.details)));
+      await sleep(systemClock, 50);
+    }
+    const restartedAt = Date.now();
+    await server.start();
+    await Promise.all(processes.map((p) => p.cue.idle()));
+    for (const p of processes) await p.cue.stop();
+    for (const p of processes) await p.store.close();
+    expect(unavailable).toBe(true);
+    expect(starts).toHaveLength(12);
+    // Works started before the kill finished during the outage; none started while Redis was away
+    // (a grant already on its way at the kill may start just after it).
+    expect(ends.filter((e) => e > killedAt && e < restartedAt).length).toBeGreaterThan(0);
+    expect(starts.filter((s) => s > killedAt + 500 && s < restartedAt)).toEqual([]);
+    expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(20);
+  }, 30_000);
+});
+
 describe("Redis restarted from its append-only file", () => {
   it("a new run id: the process pushes its state back and a reseed period holds starts, then every work runs within the limit", async () => {
     const server = await ownRedis({ aof: true });
