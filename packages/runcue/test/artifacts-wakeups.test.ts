@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { artifact, Cue, file, type Work } from "runcue";
+import { artifact, Cue, file, glob, type Work } from "runcue";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -86,6 +86,30 @@ describe("precise wakeups", () => {
     expect((await cue.wait(id)).state).toBe("completed");
     expect(cue.changed(file("drop/in.txt"))).toBe(0); // nobody waits any more
     await cue.stop();
+  });
+});
+
+describe("glob inputs", () => {
+  it("wait for pending producers of matching files, and wake when they end", async () => {
+    const root = await tempDir();
+    await mkdir(join(root, "text"));
+    const cue = new Cue({ artifacts: { root }, recheckInterval: "1h" });
+    const order: string[] = [];
+    cue.task("extract", { outputs: { text: file("text/{page}.txt") } }, async (work: Work<{ page: number }>) => {
+      order.push(`extract:${work.params.page}`);
+      await writeFile(work.paths.text as string, "t");
+    });
+    cue.task("summarize", { inputs: { texts: glob("text/*.txt") }, outputs: { out: file("summary.md") } }, async (work) => {
+      order.push("summarize");
+      await writeFile(work.paths.out as string, "s");
+    });
+    cue.start();
+    const id = await cue.submit("summarize", {});
+    for (const page of [1, 2, 3]) await cue.submit("extract", { page });
+    expect((await cue.wait(id)).state).toBe("completed");
+    await cue.stop();
+    expect(order.at(-1)).toBe("summarize");
+    expect(order).toHaveLength(4);
   });
 });
 

@@ -20,6 +20,8 @@ export class Producers {
   readonly #waiters = new Map<string, Set<WorkRecord>>();
   /** Each blocked work's keys (so it leaves every set at once). */
   readonly #waits = new Map<WorkRecord, readonly string[]>();
+  /** The glob keys among the waited ones, with their matchers (a new file may join a glob). */
+  readonly #globs = new Map<string, RegExp>();
 
   get size(): number {
     return this.#byKey.size;
@@ -80,6 +82,10 @@ export class Producers {
       let set = this.#waiters.get(k);
       if (set === undefined) this.#waiters.set(k, (set = new Set()));
       set.add(work);
+      if (k.startsWith("glob:") && !this.#globs.has(k)) {
+        const regex = work.artifacts?.inputs.find((i) => i.key === k)?.regex;
+        if (regex !== undefined) this.#globs.set(k, regex);
+      }
     }
   }
 
@@ -92,7 +98,10 @@ export class Producers {
       const set = this.#waiters.get(k);
       if (set === undefined) continue;
       set.delete(work);
-      if (set.size === 0) this.#waiters.delete(k);
+      if (set.size === 0) {
+        this.#waiters.delete(k);
+        this.#globs.delete(k);
+      }
     }
   }
 
@@ -102,16 +111,13 @@ export class Producers {
     return set === undefined ? [] : [...set];
   }
 
-  /** The keys of glob waiters a file key matches (a file appearing changes the glob). */
+  /** The works waiting on a glob this file key matches (a file appearing changes the glob). */
   globWaitersOf(fileKey: string): WorkRecord[] {
-    if (!fileKey.startsWith("file:")) return [];
+    if (this.#globs.size === 0 || !fileKey.startsWith("file:")) return [];
     const path = fileKey.slice(5);
     const out: WorkRecord[] = [];
-    for (const [key, set] of this.#waiters) {
-      if (!key.startsWith("glob:")) continue;
-      const w = set.values().next().value;
-      const g = w?.artifacts?.inputs.find((i) => i.key === key);
-      if (g?.regex?.test(path) === true) out.push(...set);
+    for (const [key, regex] of this.#globs) {
+      if (regex.test(path)) out.push(...(this.#waiters.get(key) ?? []));
     }
     return out;
   }
