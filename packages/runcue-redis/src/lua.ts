@@ -12,6 +12,7 @@
  * - `p:pause` string: paused until (a `RateLimited` pushback); the service's own pause holds every key
  * - `p:obs`   hash  measure → `"remaining,resetAt"`: what the server reported (`observe`)
  * - `p:wait`  zset  client → time: processes waiting for a slot with no known end (full, reserved)
+ * - `p:want`  zset  client → time: processes refused here lately (a batch takes a fair share while they wait)
  * - `p:bell`  list  tokens rung for them when a slot frees (each process `BLPOP`s the bells it waits on)
  * - `p:cfg`   string: the service's limits as registered (the service's own prefix only)
  *

@@ -78,6 +78,11 @@ for i, w in ipairs(windows) do
 end
 
 local function reply(granted, reason, retry)
+  if granted == 0 then
+    -- A contender for the next free capacity (fair share of a batch, below).
+    redis.call('ZADD', p .. ':want', num(now), client)
+    redis.call('PEXPIRE', p .. ':want', 10000)
+  end
   if granted == 0 and (reason == 'full' or reason == 'reserved') then
     redis.call('ZADD', p .. ':wait', num(now), client)
     redis.call('PEXPIRE', p .. ':wait', 60000)
@@ -128,6 +133,11 @@ for j = 1, #obs, 2 do
   local wt = weight(obs[j])
   if tonumber(reset) > now and wt > 0 then g = math.min(g, math.floor(tonumber(remaining) / wt)) end
 end
+-- Fair share: while other processes were refused here in the last second, a batch takes only
+-- its share of what fits, so that one process does not take a whole window at its edge.
+redis.call('ZREM', p .. ':want', client)
+local others = redis.call('ZCOUNT', p .. ':want', num(now - 1000), '+inf')
+if others > 0 then g = math.min(g, math.ceil(g / (others + 1))) end
 if g < 1 then g = 1 end
 local parts = {}
 for m, _ in pairs(longest) do parts[#parts + 1] = m .. '=' .. num(weight(m)) end
