@@ -206,3 +206,39 @@ describe("cue.explain() and cue.plan()", () => {
     await expect(new Cue().explain("nope", {})).rejects.toThrow(/Unknown task: "nope"/);
   });
 });
+
+describe("templates and patterns", () => {
+  it("fills several placeholders and path functions from params, and resolves against the root", async () => {
+    const root = await tempDir();
+    const cue = new Cue({ artifacts: { root } });
+    let seen: unknown;
+    cue.task("t", {
+      inputs: { a: file("in/{doc}-{page}.txt"), b: file((p: { doc: string }) => `/abs/${p.doc}.cfg`) },
+      outputs: { out: file("out/{doc}/{page}.md") },
+      ready: (w) => ((seen = w.paths), true),
+      stale: () => false,
+    }, noop);
+    cue.start();
+    await cue.wait(await cue.submit("t", { doc: "q3", page: 7 }));
+    await cue.stop();
+    expect(seen).toEqual({ a: join(root, "in/q3-7.txt"), b: "/abs/q3.cfg", out: join(root, "out/q3/7.md") });
+  });
+
+  it("matches globs with ** across directories, * within one, and ? for one character", async () => {
+    const root = await tempDir();
+    await mkdir(join(root, "docs/a/b"), { recursive: true });
+    const cue = new Cue({ artifacts: { root } });
+    cue.task("deep", { inputs: { all: glob("docs/**/*.md") }, outputs: { out: file("deep.out") } }, noop);
+    cue.task("flat", { inputs: { top: glob("docs/*.md") }, outputs: { out: file("flat.out") } }, noop);
+    cue.task("one", { inputs: { x: glob("docs/?.txt") }, outputs: { out: file("one.out") } }, noop);
+    await writeFile(join(root, "docs/a/b/x.md"), "x");
+    await writeFile(join(root, "docs/ab.txt"), "x");
+    expect((await cue.explain("deep", {})).verdict).toBe("run");
+    expect((await cue.explain("flat", {})).verdict).toBe("stuck");
+    expect((await cue.explain("one", {})).verdict).toBe("stuck");
+    await writeFile(join(root, "docs/top.md"), "x");
+    await writeFile(join(root, "docs/c.txt"), "x");
+    expect((await cue.explain("flat", {})).verdict).toBe("run");
+    expect((await cue.explain("one", {})).verdict).toBe("run");
+  });
+});
