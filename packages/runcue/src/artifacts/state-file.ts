@@ -16,6 +16,8 @@ export interface WorkStamps {
 }
 
 const FLUSH_DELAY_MS = 200;
+/** A flush waits at least this many times as long as the last one took: a large state is written less often, not continuously. */
+const FLUSH_COST_FACTOR = 20;
 
 /**
  * The state file of declared artifacts: one JSON document (`{ version: 1, works: { key: stamps } }`)
@@ -32,6 +34,8 @@ export class StateFile {
   #timer: TimerHandle = undefined;
   #dirty = false;
   #writing: Promise<void> = Promise.resolve();
+  /** How long the last write took (ms, on the cue's clock). */
+  #lastCost = 0;
 
   constructor(path: string, clock: Clock) {
     this.path = path;
@@ -111,7 +115,7 @@ export class StateFile {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       void this.flush().catch((error: unknown) => console.error(`runcue: cannot write the artifacts state file ${this.path}:`, error));
-    }, FLUSH_DELAY_MS);
+    }, Math.max(FLUSH_DELAY_MS, FLUSH_COST_FACTOR * this.#lastCost));
   }
 
   /** Writes the state now if it changed (temp file + rename); resolves when written. */
@@ -122,12 +126,14 @@ export class StateFile {
     }
     if (!this.#dirty) return this.#writing;
     this.#dirty = false;
+    const began = this.#clock.now();
     const text = JSON.stringify({ version: 1, works: Object.fromEntries(this.#works) });
     const tmp = `${this.path}.${process.pid}.tmp`;
     this.#writing = this.#writing.then(async () => {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFile(tmp, text);
       await rename(tmp, this.path);
+      this.#lastCost = this.#clock.now() - began;
     });
     return this.#writing;
   }
