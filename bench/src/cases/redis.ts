@@ -131,7 +131,8 @@ export const redisCase: BenchCase = {
     if (!ctx.redis || url === undefined) {
       return { id: "redis", title: this.title, tables: [], targets: [], notes: ["runcue-redis skipped: set REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379) to include it."], data: {} };
     }
-    const probe = new RedisStore({ url, namespace: namespace("probe") });
+    const used: string[] = [namespace("probe")];
+    const probe = new RedisStore({ url, namespace: used[0] as string });
     try {
       await probe.ready();
     } catch (error) {
@@ -139,7 +140,6 @@ export const redisCase: BenchCase = {
     } finally {
       await probe.close();
     }
-    const used: string[] = [];
     const redis: StoreMaker = () => {
       const ns = namespace("run");
       used.push(ns);
