@@ -102,7 +102,14 @@ async function shared(lib: string, mode: "rate" | "unlimited", url: string, name
           if (--waiting === 0) go();
         }
       });
-      proc.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { starts: number[]; count: number; scriptCalls?: number }) : reject(new Error(`redis-share child (${lib}, ${mode}) exited ${code}`))));
+      proc.on("exit", (code) => {
+        if (code !== 0) return reject(new Error(`redis-share child (${lib}, ${mode}) exited ${code}`));
+        try {
+          resolve(JSON.parse(out) as { starts: number[]; count: number; scriptCalls?: number });
+        } catch (error) {
+          reject(new Error(`redis-share child (${lib}, ${mode}) printed no result line: ${out.slice(0, 200)}`, { cause: error }));
+        }
+      });
     });
     return { proc, done };
   });
