@@ -113,11 +113,17 @@ async function shared(lib: string, mode: "rate" | "unlimited", url: string, name
     });
     return { proc, done };
   });
-  await allReady;
-  const startAt = Date.now() + 200;
-  for (const c of children) c.proc.stdin.write(`${startAt}\n`);
-  const results = await Promise.all(children.map((c) => c.done));
-  return { starts: results.flatMap((r) => r.starts), count: results.reduce((n, r) => n + r.count, 0), calls: results.reduce((n, r) => n + (r.scriptCalls ?? 0), 0) };
+  try {
+    // A child that fails before it is ready fails the run (the others would wait for ever).
+    await Promise.race([allReady, ...children.map((c) => c.done.then(() => undefined))]);
+    const startAt = Date.now() + 200;
+    for (const c of children) c.proc.stdin.end(`${startAt}\n`);
+    const results = await Promise.all(children.map((c) => c.done));
+    return { starts: results.flatMap((r) => r.starts), count: results.reduce((n, r) => n + r.count, 0), calls: results.reduce((n, r) => n + (r.scriptCalls ?? 0), 0) };
+  } catch (error) {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill("SIGKILL");
+    throw error;
+  }
 }
 
 /** Most starts in a sliding second; utilisation: after the first window's LIMIT, LIMIT per second of the span. */
