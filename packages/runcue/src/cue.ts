@@ -118,7 +118,6 @@ export class Cue<T extends TaskMap = AnyTasks> {
    */
   task<P = unknown, R = unknown, N extends string = string>(name: N, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
   /** With declared `inputs`/`outputs`: an unannotated handler's `work.paths` is typed from them. */
-  // eslint-disable-next-line @typescript-eslint/unified-signatures
   task<P, R, I extends ArtifactSet, O extends ArtifactSet, N extends string = string>(name: N, options: Omit<TaskOptions<P>, "inputs" | "outputs"> & { inputs?: I | ((params: P) => I); outputs?: O | ((params: P) => O) }, handler: (work: Work<P, R> & { readonly paths: PathsOf<I> & PathsOf<O> }) => R | Promise<R>): TaskHandle<P, Awaited<R>, N>;
   task<P = unknown, R = unknown, N extends string = string>(name: N, options: TaskOptions<P>, handler: Handler<P, R>): TaskHandle<P, Awaited<R>, N>;
   // One signature per form reads better than a union of a handler and worker options.
