@@ -89,7 +89,7 @@ const workArb: fc.Arbitrary<WorkSpec> = fc.record({
   delay: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.double({ min: 0.1, max: 500, noNaN: true }), weight: 1 }),
   priority: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
   key: fc.option(fc.constantFrom("k1", "k2"), { nil: undefined, freq: 4 }),
-  after: fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }), weight: 1 }),
+  after: fc.oneof({ arbitrary: fc.constant<number[]>([]), weight: 3 }, { arbitrary: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }), weight: 1 }),
 });
 
 const rateArb: fc.Arbitrary<RateSpec> = fc.constantFrom<RateSpec>(
