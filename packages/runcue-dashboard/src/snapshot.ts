@@ -112,6 +112,8 @@ export const REASON_TEXT: Record<BlockReason, string> = {
   waiting_for: "Submitted with after: they wait for the works they name to complete.",
   no_producer: "A declared input is missing and no task of this cue produces it: it will not appear by itself.",
   cycle: "They wait for each other's declared outputs (a cycle): none of them can start.",
+  store_unavailable: "The shared store (Redis) of a service they use does not answer: nothing starts until it does.",
+  reseeding: "The shared store lost its state; every process puts its recent starts back before any starts again.",
   service_full: "Every slot of a service they use is taken: they start as running works finish.",
   rate_limited: "A rate window of a service they use is full, or a RateLimited pushback paused it: they start when it frees.",
   delayed: "Waiting out a submit delay or the wait before a retry.",

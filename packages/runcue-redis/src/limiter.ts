@@ -160,7 +160,7 @@ export class RedisLimiter implements Limiter {
     scope.unavailable = false;
     if (reason === "stale" || reason === "reseeding") {
       const until = Math.max(local(Number(retryAt)), asked + 1e-3);
-      scope.block = { reason: "rate_limited", details: `Service '${this.name}': reseeding: Redis lost its state (restarted without persistence, flushed, failed over); every process pushes its starts back before any starts again, ${Math.ceil(until - now)}ms more`, until };
+      scope.block = { reason: "reseeding", details: `Service '${this.name}': reseeding: Redis lost its state (restarted without persistence, flushed, failed over); every process pushes its starts back before any starts again, ${Math.ceil(until - now)}ms more`, until };
       // Stale: this process pushes its own state first, then waits out the period.
       return stale === undefined ? until : stale.then(() => until, () => now + this.#tuning.retryMs);
     }
@@ -259,7 +259,7 @@ export class RedisLimiter implements Limiter {
     const why = error instanceof Error ? error.message : String(error);
     const fatal = this.#link.fatal !== undefined;
     scope.unavailable = true;
-    scope.block = { reason: "rate_limited", details: `Service '${this.name}': store_unavailable: ${fatal ? "" : "Redis unreachable, nothing starts until it answers: "}${why}`, until };
+    scope.block = { reason: "store_unavailable", details: `Service '${this.name}': store_unavailable: ${fatal ? "" : "Redis unreachable, nothing starts until it answers: "}${why}`, until };
     return until;
   }
 

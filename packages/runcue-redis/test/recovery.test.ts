@@ -93,7 +93,7 @@ describe("Redis stopped for 3 s mid-run", () => {
     const killedAt = Date.now();
     let unavailable = false;
     while (Date.now() < killedAt + 3000) {
-      unavailable ||= processes.some((p) => p.cue.debugBlocked().some((x) => /store_unavailable/.test(x.details)));
+      unavailable ||= processes.some((p) => p.cue.debugBlocked().some((x) => x.reason === "store_unavailable"));
       await sleep(systemClock, 50);
     }
     const restartedAt = Date.now();
@@ -129,7 +129,7 @@ describe("Redis restarted from its append-only file", () => {
     await server.start();
     let sawReseeding = false;
     while (cue.status().pending > 0) {
-      if (cue.debugBlocked().some((x) => /reseeding/.test(x.details))) sawReseeding = true;
+      if (cue.debugBlocked().some((x) => x.reason === "reseeding")) sawReseeding = true;
       await sleep(systemClock, 20);
     }
     await cue.idle();

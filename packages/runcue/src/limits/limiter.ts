@@ -18,8 +18,12 @@ import type { ServiceOptions } from "./service-options.js";
 
 /** Why a service cannot start work now. */
 export interface LimitBlock {
-  /** `service_full`: every slot is taken; `rate_limited`: a rate window is full or the service is paused. */
-  reason: "service_full" | "rate_limited";
+  /**
+   * `service_full`: every slot is taken; `rate_limited`: a rate window is full or the service is
+   * paused; for a limiter whose state lives in a shared store, `store_unavailable` (the store does
+   * not answer: nothing starts) and `reseeding` (the store lost its state and is being refilled).
+   */
+  reason: "service_full" | "rate_limited" | "store_unavailable" | "reseeding";
   /** A sentence for humans, with the numbers. */
   details: string;
   /** When a start could fit (epoch ms); absent when only a finishing work frees a slot. */
