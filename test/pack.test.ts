@@ -130,9 +130,10 @@ describe("packing and installing into a new project", () => {
     run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...packed.map((p) => join(tarballs, p.filename))], project, "npm install of the tarballs");
   }, 240_000);
 
+  // Removing the installed project can take longer than the default 10 s hook timeout on a loaded machine.
   afterAll(() => {
     if (work !== "") rmSync(work, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it("packs every published package, runcue and runcue-sim among them", () => {
     expect(published.map((p) => p.pkg.name)).toEqual(expect.arrayContaining(["runcue", "runcue-sim"]));
