@@ -106,6 +106,32 @@ describe("then: pipelines", () => {
   });
 });
 
+describe("steps that cannot be taken", () => {
+  it("a step whose params the next task refuses (a template placeholder, a throwing per) fails the next work with a FlowError; nothing throws out of the engine", async () => {
+    const { cue, clock } = virtualCue();
+    cue.service("keyed", { concurrent: 1, per: (work) => String((work.params as { user: string }).user.toUpperCase()) });
+    const a = cue.task("a", () => ({ nothing: true }));
+    const writes = cue.task("writes", { outputs: { out: file("/tmp/runcue-never/{page}.txt") } }, () => "never");
+    const keyed = cue.task("keyed", { uses: "keyed" }, () => "never");
+    const errors: Error[] = [];
+    cue.on("fail", ({ error }) => void errors.push(error));
+    cue.start();
+    const toWrites = await a.submit({}, { then: [writes, () => ({ chapter: 1 }) as never] });
+    const toKeyed = await a.submit({}, { then: [keyed, () => ({}) as never] });
+    await clock.runUntilIdle(() => cue.idle());
+    for (const id of [toWrites, toKeyed]) {
+      const first = await cue.get(id);
+      expect(first!.state).toBe("completed");
+      const next = await cue.get(first!.next!);
+      expect(next!.state).toBe("failed");
+      expect(next!.error).toBeInstanceOf(FlowError);
+      expect(next!.error!.message).toMatch(/was refused/);
+    }
+    expect(errors).toHaveLength(2);
+    expect(cue.status()).toMatchObject({ pending: 0, running: 0 });
+  });
+});
+
 describe("otherwise: fail-over", () => {
   it("on a final failure submits the fallback with the same params; not on a cancel", async () => {
     const { cue, clock } = virtualCue();

@@ -265,10 +265,15 @@ export class Engine {
     }
     const now = this.clock.now();
     const work = new WorkRecord(this.#seq + 1, def, params === undefined ? NO_PARAMS : params, now, key, fixed);
-    work.lane = this.catalog.laneFor(work);
-    if (options?.cost !== undefined || def.cost !== undefined) work.cost = costOf(work, options?.cost);
-    if (options?.force !== undefined) work.force = checkForce(options.force);
-    if (def.derived !== undefined) this.artifacts.attach(work, key);
+    if (failWith === undefined) {
+      work.lane = this.catalog.laneFor(work);
+      if (options?.cost !== undefined || def.cost !== undefined) work.cost = costOf(work, options?.cost);
+      if (options?.force !== undefined) work.force = checkForce(options.force);
+      if (def.derived !== undefined) this.artifacts.attach(work, key);
+    } else {
+      // It never queues: no user code (`per`, `cost`, templates) that could throw again here.
+      work.lane = def.lane as WorkRecord["lane"];
+    }
     this.#seq++;
     this.registry.add(work);
     const refused = failWith ?? (flow === undefined ? undefined : this.flows.attach(work, flow));
