@@ -5,32 +5,9 @@ import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { maxInWindow } from "../../runcue/test/helpers.js";
 import { child, startTogether } from "./children.js";
-import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace, type Client } from "./redis-helpers.js";
+import { REDIS_URL, maxOverlap, useNamespaces } from "./redis-helpers.js";
 
-let admin: Client;
-const used: string[] = [];
-beforeAll(async () => {
-  admin = await connectOrExplain();
-});
-afterAll(async () => {
-  for (const ns of used) await dropNamespace(admin, ns);
-  admin?.destroy();
-});
-
-function namespace(label: string): string {
-  const ns = uniqueNamespace(label);
-  used.push(ns);
-  return ns;
-}
-
-/** The most works running at once, from [start, end] intervals (an end before a start at the same instant). */
-function maxOverlap(intervals: [number, number][]): number {
-  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let running = 0;
-  let most = 0;
-  for (const [, d] of events) most = Math.max(most, (running += d));
-  return most;
-}
+const namespace = useNamespaces({ beforeAll, afterAll });
 
 describe("processes sharing a service through Redis", () => {
   it("three processes sharing 20/s never start more than 20 in any sliding second, and use the rate", async () => {

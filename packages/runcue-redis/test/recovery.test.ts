@@ -6,7 +6,7 @@ import { RedisStore } from "../src/index.js";
 import { maxInWindow } from "../../runcue/test/helpers.js";
 import { child, startTogether, type Child } from "./children.js";
 import { OwnRedis } from "./own-redis.js";
-import { uniqueNamespace } from "./redis-helpers.js";
+import { maxOverlap, uniqueNamespace } from "./redis-helpers.js";
 
 const servers: OwnRedis[] = [];
 const spawned: Child[] = [];
@@ -23,15 +23,6 @@ async function ownRedis(options: { aof?: boolean } = {}): Promise<OwnRedis> {
   servers.push(server);
   await server.start();
   return server;
-}
-
-/** The most works running at once, from [start, end] intervals. */
-function maxOverlap(intervals: [number, number][]): number {
-  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let running = 0;
-  let most = 0;
-  for (const [, d] of events) most = Math.max(most, (running += d));
-  return most;
 }
 
 describe("Redis restarted empty mid-run", () => {

@@ -37,3 +37,33 @@ export async function dropNamespace(client: Client, namespace: string): Promise<
   }
   return n;
 }
+
+/**
+ * Registers this file's Redis hooks: connect (or explain) before its tests, drop every namespace
+ * handed out and disconnect after. Returns the function that hands out namespaces.
+ */
+export function useNamespaces(hooks: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void }): (label: string) => string {
+  let admin: Client | undefined;
+  const used: string[] = [];
+  hooks.beforeAll(async () => {
+    admin = await connectOrExplain();
+  });
+  hooks.afterAll(async () => {
+    if (admin !== undefined) for (const ns of used) await dropNamespace(admin, ns);
+    admin?.destroy();
+  });
+  return (label) => {
+    const ns = uniqueNamespace(label);
+    used.push(ns);
+    return ns;
+  };
+}
+
+/** The most works running at once, from [start, end] intervals (an end before a start at the same instant). */
+export function maxOverlap(intervals: [number, number][]): number {
+  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let most = 0;
+  for (const [, d] of events) most = Math.max(most, (running += d));
+  return most;
+}

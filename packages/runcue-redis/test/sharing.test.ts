@@ -5,23 +5,9 @@ import { ConfigurationError, Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { deferred, maxWeightInWindow } from "../../runcue/test/helpers.js";
 import { child, startTogether } from "./children.js";
-import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace, type Client } from "./redis-helpers.js";
+import { REDIS_URL, useNamespaces } from "./redis-helpers.js";
 
-let admin: Client;
-const used: string[] = [];
-beforeAll(async () => {
-  admin = await connectOrExplain();
-});
-afterAll(async () => {
-  for (const ns of used) await dropNamespace(admin, ns);
-  admin?.destroy();
-});
-
-function namespace(label: string): string {
-  const ns = uniqueNamespace(label);
-  used.push(ns);
-  return ns;
-}
+const namespace = useNamespaces({ beforeAll, afterAll });
 
 /** Resolves once `check` holds (checked every 10 ms). */
 async function until(check: () => boolean): Promise<void> {
