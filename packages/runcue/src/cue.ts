@@ -3,7 +3,6 @@ import { Engine } from "./engine/engine.js";
 import type { BlockedInfo } from "./engine/explain.js";
 import type { CueStatus, ListOptions } from "./engine/queries.js";
 import type { CueSummary } from "./engine/summary.js";
-import type { CueEventName, CueListener } from "./events/event-map.js";
 import type { Limiter } from "./limits/limiter.js";
 import { SERVICE_OPTIONS, type ServiceOptions } from "./limits/service-options.js";
 import { ServiceHandle } from "./service-handle.js";
@@ -14,7 +13,8 @@ import type { ScheduleOptions } from "./schedule/options.js";
 import { Schedules, type ScheduleHandle, type ScheduleInfo } from "./schedule/schedules.js";
 import type { TaskOptions } from "./task.js";
 import { TaskHandleImpl, type TaskHandle } from "./task-handle.js";
-import type { AnyTasks, ParamsArg, ResultOf, TaskMap, TaskName, TasksOf, WorkOf } from "./typing.js";
+import { CueEvents, type WaitOptions } from "./cue-events.js";
+import type { AnyTasks, ParamsArg, TaskMap, TaskName, TasksOf, WorkOf } from "./typing.js";
 import type { Clock } from "./time/clock.js";
 import { parseOptionalDuration, type Duration } from "./time/duration.js";
 import { checkFunction, checkName, checkOptions, checkSignal } from "./validate.js";
@@ -32,11 +32,6 @@ export interface StopOptions {
   timeout?: Duration;
 }
 
-/** Options of {@link Cue.wait} and {@link Cue.idle}. */
-export interface WaitOptions {
-  /** Stop waiting (reject with the signal's reason) when this aborts. Work is not affected. */
-  signal?: AbortSignal;
-}
 
 
 /** Turns a synchronous call's throw into a rejection (the promise-returning methods never throw). */
@@ -63,7 +58,7 @@ function settle<T>(fn: () => T): Promise<Awaited<T>> {
  * await cue.idle();
  * await cue.stop();
  */
-export class Cue<T extends TaskMap = AnyTasks> {
+export class Cue<T extends TaskMap = AnyTasks> extends CueEvents<T> {
   readonly #engine: Engine;
   /** Made by the first `schedule()`: a cue without schedules pays nothing for them. */
   #schedules: Schedules | undefined = undefined;
@@ -73,7 +68,9 @@ export class Cue<T extends TaskMap = AnyTasks> {
    * @throws ConfigurationError naming an unknown or invalid option.
    */
   constructor(options: CueOptions = {}) {
-    this.#engine = new Engine(resolveCueOptions(options));
+    const engine = new Engine(resolveCueOptions(options));
+    super(engine.events);
+    this.#engine = engine;
   }
 
   /** The clock this cue reads time from (handlers can `sleep(cue.clock, ms)` on it). */
@@ -186,44 +183,6 @@ export class Cue<T extends TaskMap = AnyTasks> {
   }
 
   /**
-   * Listens for an event (see {@link CueEventMap}); returns a function that removes the listener.
-   * Listeners may call back into the cue; what they throw or reject with goes to `onListenerError`.
-   * @throws ConfigurationError for an unknown event or a listener that is not a function.
-   * @example
-   * const off = cue.on("fail", ({ work, error }) => log.error(`${work.task} ${work.id}: ${error.message}`));
-   */
-  on<E extends CueEventName>(event: E, listener: CueListener<E, WorkOf<T>>): () => void {
-    return this.#engine.events.on(event, listener as CueListener<E>);
-  }
-
-  /**
-   * Resolves with the payload of the next `event`; rejects with the signal's reason if it aborts first.
-   * @example
-   * const { work, error } = await cue.once("fail");
-   */
-  once<E extends CueEventName>(event: E, options: WaitOptions = {}): Promise<Parameters<CueListener<E, WorkOf<T>>>[0]> {
-    checkOptions(options, ["signal"], "once options");
-    checkSignal(options.signal, "once options");
-    return new Promise((resolve, reject) => {
-      const signal = options.signal;
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = (): void => {
-        off();
-        reject(signal?.reason);
-      };
-      const off = this.on(event, (payload) => {
-        off();
-        signal?.removeEventListener("abort", onAbort);
-        resolve(payload);
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
-  /**
    * Adds a middleware around every handler call (outermost first, in the order added); returns
    * a function that removes it. Tracing and logging packages hook in here.
    * @example
@@ -241,60 +200,6 @@ export class Cue<T extends TaskMap = AnyTasks> {
       const i = list.indexOf(middleware);
       if (i >= 0) list.splice(i, 1);
     };
-  }
-
-  /** Listens for work starting (before its handler). Returns a remover. Same as `on("start")`. */
-  onStart(listener: (work: WorkOf<T>) => void): () => void {
-    checkFunction(listener, "onStart listener");
-    return this.on("start", ({ work }) => listener(work));
-  }
-
-  /** Listens for handlers returning: `(work, result, durationMs)`. Returns a remover. Same as `on("complete")`. */
-  onComplete(listener: (work: WorkOf<T>, result: ResultOf<WorkOf<T>>, durationMs: number) => void): () => void {
-    checkFunction(listener, "onComplete listener");
-    return this.on("complete", ({ work, result, durationMs }) => listener(work, result, durationMs));
-  }
-
-  /** Listens for final failures (no retries left, `Permanent`, timeouts): `(work, error)`. Returns a remover. Same as `on("fail")`. */
-  onFailure(listener: (work: WorkOf<T>, error: Error) => void): () => void {
-    checkFunction(listener, "onFailure listener");
-    return this.on("fail", ({ work, error }) => listener(work, error));
-  }
-
-  /** Listens for cancels: `cancel(id)`, or running work abandoned by `stop({ timeout })`. Returns a remover. Same as `on("cancel")`. */
-  onCancel(listener: (work: WorkOf<T>) => void): () => void {
-    checkFunction(listener, "onCancel listener");
-    return this.on("cancel", ({ work }) => listener(work));
-  }
-
-  /** Listens for skips (ready and not stale; no handler ran). Returns a remover. Same as `on("skip")`. */
-  onSkip(listener: (work: WorkOf<T>) => void): () => void {
-    checkFunction(listener, "onSkip listener");
-    return this.on("skip", ({ work }) => listener(work));
-  }
-
-  /** Listens for retries: `(work, error, delayMs)`; also fired when `RateLimited` requeues a work. Returns a remover. Same as `on("retry")`. */
-  onRetry(listener: (work: WorkOf<T>, error: Error, delayMs: number) => void): () => void {
-    checkFunction(listener, "onRetry listener");
-    return this.on("retry", ({ work, error, delayMs }) => listener(work, error, delayMs));
-  }
-
-  /**
-   * Listens for works pending longer than `pendingWarnAfter`: `(work, pendingMs)`, once per
-   * pending spell. Without any listener the warning is printed with console.warn.
-   */
-  onPendingWarning(listener: (work: WorkOf<T>, pendingMs: number) => void): () => void {
-    checkFunction(listener, "onPendingWarning listener");
-    return this.on("pendingWarning", ({ work, pendingMs }) => listener(work, pendingMs));
-  }
-
-  /**
-   * Listens for stalls longer than `stallWarnAfter`: `(msSinceProgress, pendingCount)`, once per
-   * stall. Without any listener the warning is printed with console.warn. Same as `on("stall")`.
-   */
-  onStallWarning(listener: (msSinceProgress: number, pendingCount: number) => void): () => void {
-    checkFunction(listener, "onStallWarning listener");
-    return this.on("stall", ({ sinceProgressMs, pending }) => listener(sinceProgressMs, pending));
   }
 
   /**
@@ -387,7 +292,7 @@ export class Cue<T extends TaskMap = AnyTasks> {
       checkOptions(options, ["signal"], "wait options");
       checkSignal(options.signal, "wait options");
       if (typeof id !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid work id: ${describeValue(id)} (expected a string id returned by submit)`);
-      return this.#engine.wait(id, options.signal) as Promise<WorkOf<T>>;
+      return this.#engine.queries.wait(id, options.signal) as Promise<WorkOf<T>>;
     });
   }
 
@@ -396,7 +301,7 @@ export class Cue<T extends TaskMap = AnyTasks> {
     return settle(() => {
       checkOptions(options, ["signal"], "idle options");
       checkSignal(options.signal, "idle options");
-      return this.#engine.idle(options.signal);
+      return this.#engine.queries.idle(options.signal);
     });
   }
 
@@ -405,10 +310,6 @@ export class Cue<T extends TaskMap = AnyTasks> {
     this.#engine.rechecker.recheck();
   }
 
-  /**
-   * Why each pending work is waiting: `not_ready`, `service_full`, `rate_limited` (with `until`),
-   * `delayed`, `retry_wait`, `queued` (next in line), or `stopped` (cue not started). Never throws.
-   */
   /**
    * Static checks of the task graph built from declared templates: `cycles` (task names),
    * `orphans` (inputs no task's output template produces: sources, or a missing task) and
@@ -455,6 +356,10 @@ export class Cue<T extends TaskMap = AnyTasks> {
     return { tasks: engine.catalog.tasks, checks: engine.checks, get artifacts() { return engine.artifacts; }, now: () => engine.clock.now() };
   }
 
+  /**
+   * Why each pending work is waiting: `not_ready`, `service_full`, `rate_limited` (with `until`),
+   * `delayed`, `retry_wait`, `queued` (next in line), or `stopped` (cue not started). Never throws.
+   */
   debugBlocked(): BlockedInfo[] {
     return this.#engine.queries.debugBlocked();
   }

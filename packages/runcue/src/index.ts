@@ -5,7 +5,8 @@
  * @module
  */
 export { Cue } from "./cue.js";
-export type { StopOptions, WaitOptions } from "./cue.js";
+export type { StopOptions } from "./cue.js";
+export type { CueEvents, WaitOptions } from "./cue-events.js";
 export type { RunOptions, TaskHandle } from "./task-handle.js";
 export type { AnyTasks, NamedWork, ResultOf, TaskMap, TaskName, TaskType, TasksOf, WorkOf } from "./typing.js";
 export type { CompletedWork, CueOptions, OtherwiseStep, PriorityContext, StepOptions, SubmitOptions, TaskRef, ThenStep } from "./options.js";
