@@ -87,7 +87,7 @@ export class TaskHandleImpl implements TaskHandle<unknown, unknown, string> {
       return runDirect(def, params, signal, this.engine.clock, paths);
     }
     const id = this.engine.submit(this.name, params, submitOptions);
-    const work = await this.engine.wait(id, signal);
+    const work = await this.engine.queries.wait(id, signal);
     if (work.state === "completed") {
       if (work.skipped) throw new RuncueError("ERR_NO_RESULT", `${this.name} (work ${work.id}) was skipped (ready and not stale), so it has no result; submit and wait accept skips`);
       return work.result;
@@ -101,7 +101,7 @@ export class TaskHandleImpl implements TaskHandle<unknown, unknown, string> {
     if (typeof id !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid work id: ${describeValue(id)} (expected a string id returned by submit)`);
     const known = this.engine.queries.get(id);
     if (known !== undefined && known.task !== this.name) throw this.#foreign(known);
-    return this.engine.wait(id, options.signal);
+    return this.engine.queries.wait(id, options.signal);
   }
 
   get(id: string): Promise<Work | undefined> {

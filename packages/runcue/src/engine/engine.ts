@@ -1,4 +1,4 @@
-import { CancelledError, ConfigurationError, describeValue, RuncueError, type TimeoutError } from "../errors.js";
+import { CancelledError, ConfigurationError, describeValue, type TimeoutError } from "../errors.js";
 import { Emitter } from "../events/emitter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
 import type { Limiter } from "../limits/limiter.js";
@@ -7,19 +7,17 @@ import { inlineExecutor, type Executor } from "../run/executor.js";
 import type { Middleware } from "../run/middleware.js";
 import type { TaskDef } from "../task.js";
 import type { Clock, TimerHandle } from "../time/clock.js";
-import { parseDuration } from "../time/duration.js";
 import { Lifecycle } from "../work/lifecycle.js";
-import { checkOptions } from "../validate.js";
 import { Phase, isPendingPhase } from "../work/phase.js";
 import { WorkRecord, type CueChecks } from "../work/record.js";
-import type { Work } from "../work/work.js";
 import { Attempts } from "./attempt.js";
 import { Catalog } from "./catalog.js";
 import { costOf } from "./cost-of.js";
 import { Delays } from "./delays.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Flows, type FlowSpec } from "../flows/flows.js";
-import { awaitWith, countReasons, failureLine, stallLine, waitPayload } from "./notices.js";
+import { readSubmitOptions } from "./submit-options.js";
+import { countReasons, failureLine, stallLine, waitPayload } from "./notices.js";
 import { Queries } from "./queries.js";
 import { Rechecker } from "./rechecker.js";
 import { WorkRegistry } from "./registry.js";
@@ -28,8 +26,6 @@ import { Waiters } from "./waiters.js";
 import { Watchdog } from "./watchdog.js";
 import { checkForce, type Artifacts } from "../artifacts/manager.js";
 import { linkArtifacts, registerTask } from "../artifacts/engine-link.js";
-
-const SUBMIT_OPTIONS = ["priority", "delay", "key", "cost", "then", "otherwise", "after", "force"];
 
 /** The params of a work submitted without any: one shared, frozen empty object (no allocation per submit). */
 const NO_PARAMS = Object.freeze({});
@@ -247,21 +243,9 @@ export class Engine {
     let delay = 0;
     let flow: FlowSpec | undefined;
     if (options !== undefined) {
-      checkOptions(options, SUBMIT_OPTIONS, "submit options");
-      if (options.then !== undefined || options.otherwise !== undefined || options.after !== undefined) flow = this.flows.parse(options);
-      key = options.key;
-      if (key !== undefined) {
-        if (typeof key !== "string") throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid key: ${describeValue(key)} (expected a string)`);
-        const existing = this.registry.byKey(key);
-        if (existing) return existing.id;
-      }
-      if (options.priority !== undefined) {
-        if (typeof options.priority !== "number" || Number.isNaN(options.priority)) {
-          throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid priority: ${describeValue(options.priority)} (expected a number in [0, 1])`);
-        }
-        fixed = Math.min(1, Math.max(0, options.priority));
-      }
-      if (options.delay !== undefined) delay = parseDuration(options.delay, "delay");
+      const read = readSubmitOptions(options, this.flows, (k) => this.registry.byKey(k)?.id);
+      if (typeof read === "string") return read; // its key is held by a pending or running work
+      ({ key, priority: fixed, delayMs: delay, flow } = read);
     }
     const now = this.clock.now();
     const work = new WorkRecord(this.#seq + 1, def, params === undefined ? NO_PARAMS : params, now, key, fixed);
@@ -458,21 +442,5 @@ export class Engine {
     for (const work of this.queries.runningWorks()) {
       this.cancel(work, `Work ${work.id} (${work.task}) was abandoned: stop() timed out after ${timeoutMs}ms`);
     }
-  }
-
-  // ---------------------------------------------------------------- waiting
-
-  wait(id: string, signal: AbortSignal | undefined): Promise<Work> {
-    const work = this.queries.get(id);
-    if (!work) {
-      return Promise.reject(new RuncueError("ERR_UNKNOWN_WORK", `Unknown work id: ${describeValue(id)} (never submitted to this cue, or finished and forgotten after maxFinished newer works)`));
-    }
-    if (!isPendingPhase(work.phase) && work.phase !== Phase.Running) return Promise.resolve(work);
-    return awaitWith<Work>(signal, (resolve) => this.registry.onFinished(work, resolve));
-  }
-
-  idle(signal: AbortSignal | undefined): Promise<undefined> {
-    if (this.lifecycle.isIdle) return Promise.resolve(undefined);
-    return awaitWith<undefined>(signal, (resolve) => this.waiters.onIdle(() => resolve(undefined)));
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError, describeValue } from "../errors.js";
+import { ConfigurationError, RuncueError, describeValue } from "../errors.js";
 import type { Limiter, ServiceStatus } from "../limits/limiter.js";
 import type { ResolvedCueOptions } from "../options.js";
 import type { Lane } from "../queue/lane.js";
@@ -7,15 +7,18 @@ import type { Lifecycle } from "../work/lifecycle.js";
 import { checkOptions } from "../validate.js";
 import { Phase, isPendingPhase } from "../work/phase.js";
 import type { WorkRecord } from "../work/record.js";
-import type { WorkState } from "../work/work.js";
+import type { Work, WorkState } from "../work/work.js";
 import { explain, type BlockedInfo, type ExplainContext } from "./explain.js";
 import { summarize, type CueSummary } from "./summary.js";
+import { awaitWith } from "./notices.js";
 import type { WorkRegistry } from "./registry.js";
+import type { Waiters } from "./waiters.js";
 
 /** What the queries read. */
 export interface QueryHost {
   readonly clock: Clock;
   readonly registry: WorkRegistry;
+  readonly waiters: Waiters;
   readonly lifecycle: Lifecycle;
   readonly services: ReadonlyMap<string, Limiter>;
   readonly options: ResolvedCueOptions;
@@ -60,7 +63,7 @@ export interface CueStatus {
 
 const STATES: readonly WorkState[] = ["pending", "running", "completed", "failed", "cancelled"];
 
-/** The read side of the engine: lookups, listings, status and explanations. Never changes state. */
+/** The read side of the engine: lookups, listings, status, explanations, and waiting for a work or for idle. Never changes state. */
 export class Queries {
   readonly #engine: QueryHost;
 
@@ -175,5 +178,21 @@ export class Queries {
       }
     }
     return out;
+  }
+
+  /** Resolves with the work once it is terminal (at once if it is); rejects for an id this cue does not know. */
+  wait(id: string, signal: AbortSignal | undefined): Promise<Work> {
+    const work = this.get(id);
+    if (!work) {
+      return Promise.reject(new RuncueError("ERR_UNKNOWN_WORK", `Unknown work id: ${describeValue(id)} (never submitted to this cue, or finished and forgotten after maxFinished newer works)`));
+    }
+    if (!isPendingPhase(work.phase) && work.phase !== Phase.Running) return Promise.resolve(work);
+    return awaitWith<Work>(signal, (resolve) => this.#engine.registry.onFinished(work, resolve));
+  }
+
+  /** Resolves when nothing is pending or running. */
+  idle(signal: AbortSignal | undefined): Promise<undefined> {
+    if (this.#engine.lifecycle.isIdle) return Promise.resolve(undefined);
+    return awaitWith<undefined>(signal, (resolve) => this.#engine.waiters.onIdle(() => resolve(undefined)));
   }
 }

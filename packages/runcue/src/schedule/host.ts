@@ -37,7 +37,7 @@ export function engineHost(engine: Engine): ScheduleHost {
     submit: (task, params, options) => engine.submit(task, params, options),
     stateOf: (id) => engine.queries.get(id)?.state,
     whenFinished(id, fn) {
-      engine.wait(id, undefined).then(fn, fn);
+      engine.queries.wait(id, undefined).then(fn, fn);
     },
     emit(event) {
       if (!engine.events.has("tick")) return false;
