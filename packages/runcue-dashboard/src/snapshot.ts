@@ -114,6 +114,7 @@ export const REASON_TEXT: Record<BlockReason, string> = {
   cycle: "They wait for each other's declared outputs (a cycle): none of them can start.",
   store_unavailable: "The shared store (Redis) of a service they use does not answer: nothing starts until it does.",
   reseeding: "The shared store lost its state; every process puts its recent starts back before any starts again.",
+  key_held: "Their submit key is claimed by a work running in another process sharing the store: they start when it ends.",
   service_full: "Every slot of a service they use is taken: they start as running works finish.",
   rate_limited: "A rate window of a service they use is full, or a RateLimited pushback paused it: they start when it frees.",
   delayed: "Waiting out a submit delay or the wait before a retry.",

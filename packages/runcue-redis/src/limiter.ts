@@ -22,6 +22,8 @@ export interface LimiterTuning {
 }
 
 const COUNT = "#";
+/** Where the claims of submit keys live, under the namespace. */
+export const CLAIMS = "claims";
 
 /**
  * A {@link Limiter} whose state lives in Redis, shared by every cue that uses the same
@@ -52,13 +54,21 @@ export class RedisLimiter implements Limiter {
   /** Settles once the limits were registered at creation: rejects with a {@link ConfigurationError} on a conflict. */
   readonly registered: Promise<void>;
 
-  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning) {
+  /** True for the store's claims of submit keys (one slot per key), false for a service. */
+  readonly #claims: boolean;
+
+  /**
+   * @param prefix where its state lives in Redis, under the namespace: `s:<name>` for a service,
+   * `claims` for the submit keys' claims (no service name encodes to it).
+   */
+  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning, prefix = `s:${encodeURIComponent(name)}`) {
     this.name = name;
     this.#link = link;
     this.#context = context;
     this.#tuning = tuning;
     this.#shape = new MemoryLimiter(name, options, context.rateGuardMs);
-    this.#service = `${link.ns}:s:${encodeURIComponent(name)}`;
+    this.#service = `${link.ns}:${prefix}`;
+    this.#claims = prefix === CLAIMS;
     this.#base = new Scope(this.#service);
     this.#reshape();
     this.registered = link.register(this.#service, this.#limits, "check").then((other) => {
@@ -192,7 +202,8 @@ export class RedisLimiter implements Limiter {
       this.#openBatch(scope, leases.slice(1), costs, request);
       return true;
     }
-    const who = scope === this.#base ? `Service '${this.name}'` : `Service '${this.name}' key ${JSON.stringify(decodeURIComponent(scope.prefix.slice(this.#service.length + 3)))}`;
+    const key = JSON.stringify(decodeURIComponent(scope.prefix.slice(this.#service.length + 3)));
+    const who = scope === this.#base ? `Service '${this.name}'` : `Service '${this.name}' key ${key}`;
     const retry = Number(retryAt);
     const remote = scope.held > scope.local;
     const poll = Math.max(now, asked) + this.#tuning.pollMs;
@@ -207,7 +218,9 @@ export class RedisLimiter implements Limiter {
         return until;
       }
       case "full":
-        scope.block = { reason: "service_full", details: `${who} at capacity (${scope.held}/${this.#concurrent} across processes, ${scope.local} here)` };
+        scope.block = this.#claims
+          ? { reason: "key_held", details: `Submit key ${key} is held: a work with this key is running in ${remote ? "another process" : "this process"} (claims shared through Redis)` }
+          : { reason: "service_full", details: `${who} at capacity (${scope.held}/${this.#concurrent} across processes, ${scope.local} here)` };
         // Only a finish frees a slot: one here runs a dispatch pass; one elsewhere rings the bell.
         return changed ? again : remote ? this.#bell(scope, poll) : Infinity;
       case "reserved":
@@ -307,7 +320,7 @@ export class RedisLimiter implements Limiter {
         scope.used[i] = Math.max(0, (scope.used[i] ?? 0) - weight);
       });
     }
-    if (scope.block?.reason === "service_full") scope.block = undefined;
+    if (scope.block?.reason === "service_full" || scope.block?.reason === "key_held") scope.block = undefined;
     this.#link.journal.freed(lease, reserved);
     this.#link.send(FREE, [scope.prefix, this.#link.ns], [this.#link.clientId, lease, this.#link.time(this.#context.clock.now())]);
   }

@@ -1,6 +1,6 @@
 import { ConfigurationError, type Limiter, type LimiterStore, type ServiceOptions, type StoreContext } from "runcue";
 import { Link, type RedisScriptClient } from "./link.js";
-import { RedisLimiter } from "./limiter.js";
+import { CLAIMS, RedisLimiter, type LimiterTuning } from "./limiter.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -109,8 +109,24 @@ export class RedisStore implements LimiterStore {
     await Promise.all(this.#limiters.map((l) => l.registered));
   }
 
+  #tuning(): LimiterTuning {
+    return { pollMs: this.#pollMs, retryMs: this.#retryMs, onError: this.#onError };
+  }
+
   limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter {
-    const limiter = new RedisLimiter(name, options, context, this.#link, { pollMs: this.#pollMs, retryMs: this.#retryMs, onError: this.#onError });
+    const limiter = new RedisLimiter(name, options, context, this.#link, this.#tuning());
+    this.#limiters.push(limiter);
+    return limiter;
+  }
+
+  /**
+   * The claims of submit keys, shared by every cue of the namespace: a work submitted with a
+   * `key` takes its key's one slot before its services' and frees it when it leaves `running`,
+   * so works of one key never run in two processes at once (`key_held` while another holds it).
+   * A dead process's claims are freed with its slots, after the lease.
+   */
+  claims(context: StoreContext): Limiter {
+    const limiter = new RedisLimiter("submit keys", { concurrent: 1, per: (work) => work.key ?? "" }, context, this.#link, this.#tuning(), CLAIMS);
     this.#limiters.push(limiter);
     return limiter;
   }

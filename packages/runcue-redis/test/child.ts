@@ -1,5 +1,6 @@
 // A child process of the multi-process tests: one cue sharing a service through RedisStore.
-// Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens"), RCR_COUNT (works),
+// Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens" | "keyed" | "keyhold"), RCR_COUNT (works;
+// in "keyed" mode, rounds of one work per key k0..k3, each round after the last is idle),
 // RCR_START_AT (epoch ms to start at, or "go": wait for it on stdin), RCR_LEASE_MS, RCR_URL,
 // RCR_RATE (the "rate" mode's limit, default "20/s"; always concurrent: 5).
 // Prints one JSON line per event (`first`: its first start); the last one has every start (`starts`, and `costs` in
@@ -19,7 +20,11 @@ await store.ready();
 const cue = new Cue({ store });
 if (mode === "rate") cue.service("api", { rate: env.RCR_RATE ?? "20/s", concurrent: 5 });
 else if (mode === "tokens") cue.service("api", { rate: "100 tokens/s" });
+else if (mode === "keyed") cue.service("api", { concurrent: 10 });
 else cue.service("api", { concurrent: 2 });
+const keyed = mode === "keyed" || mode === "keyhold";
+/** "keyed": the [start, end] of each work, by its submit key. */
+const keySpans: Record<string, [number, number][]> = {};
 const starts: number[] = [];
 const costs: number[] = [];
 const spans: [number, number][] = [];
@@ -27,9 +32,13 @@ cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) =>
   starts.push(now());
   if (starts.length === 1) say({ first: starts[0] });
   costs.push((work.params as { tokens?: number }).tokens ?? 0);
-  if (mode === "hold") {
-    if (starts.length === 2) say({ held: 2 });
+  if (mode === "hold" || mode === "keyhold") {
+    if (starts.length === (mode === "hold" ? 2 : 1)) say({ held: starts.length });
     await sleep(systemClock, 60_000);
+  } else if (keyed) {
+    const at = starts[starts.length - 1] as number;
+    await sleep(systemClock, 40);
+    (keySpans[work.key as string] ??= []).push([at, now()]);
   } else {
     const at = starts[starts.length - 1] as number;
     await sleep(systemClock, 5);
@@ -48,8 +57,14 @@ if (env.RCR_START_AT === "go") {
 if (startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
 cue.start();
 // Costs 5..30 tokens, the same sequence in every child (no randomness in a test).
-for (let i = 0; i < count; i++) await cue.submit("call", mode === "tokens" ? { tokens: 5 + ((i * 7) % 26) } : {});
+if (mode === "keyhold") await cue.submit("call", {}, { key: "k0" });
+else if (keyed) {
+  for (let round = 0; round < count; round++) {
+    for (let k = 0; k < 4; k++) await cue.submit("call", {}, { key: `k${k}` });
+    await cue.idle();
+  }
+} else for (let i = 0; i < count; i++) await cue.submit("call", mode === "tokens" ? { tokens: 5 + ((i * 7) % 26) } : {});
 await cue.idle();
 await cue.stop();
 await store.close();
-say({ starts, costs, spans, scriptCalls: store.scriptCalls, reseeds: store.reseeds });
+say({ starts, costs, spans, keySpans, scriptCalls: store.scriptCalls, reseeds: store.reseeds });

@@ -2,7 +2,7 @@
 // the virtual clock of the tests: `time: "cue"`), one namespace per test.
 import { afterAll, beforeAll } from "vitest";
 import type { LimiterStore } from "runcue";
-import { describeLimiterContract } from "../../runcue/test/limiter-contract.js";
+import { describeClaimsContract, describeLimiterContract } from "../../runcue/test/limiter-contract.js";
 import { RedisStore } from "../src/index.js";
 import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace } from "./redis-helpers.js";
 
@@ -16,16 +16,17 @@ afterAll(async () => {
   admin?.destroy();
 });
 
-describeLimiterContract(
-  "redis",
-  () => {
-    const namespace = uniqueNamespace("contract");
-    const store = new RedisStore({ url: REDIS_URL, namespace, time: "cue" });
-    namespaces.set(store, namespace);
-    return store;
-  },
-  async (store) => {
-    await (store as RedisStore).close();
-    await dropNamespace(admin, namespaces.get(store) as string);
-  },
-);
+function makeStore(): LimiterStore {
+  const namespace = uniqueNamespace("contract");
+  const store = new RedisStore({ url: REDIS_URL, namespace, time: "cue" });
+  namespaces.set(store, namespace);
+  return store;
+}
+
+async function dispose(store: LimiterStore): Promise<void> {
+  await (store as RedisStore).close();
+  await dropNamespace(admin, namespaces.get(store) as string);
+}
+
+describeLimiterContract("redis", makeStore, dispose);
+describeClaimsContract("redis", makeStore, dispose);

@@ -45,12 +45,12 @@ export const REPORT_ITEMS = 10;
 
 /** The order reasons are listed in when work is blocked: not-ready work explains it. */
 const BLOCKED_RANK: Record<BlockReason, number> = {
-  no_producer: 0, cycle: 1, not_ready: 2, waiting_for: 3, store_unavailable: 4, stopped: 5, reseeding: 6, rate_limited: 7, retry_wait: 8, delayed: 9, service_full: 10, queued: 11,
+  no_producer: 0, cycle: 1, not_ready: 2, waiting_for: 3, store_unavailable: 4, stopped: 5, reseeding: 6, rate_limited: 7, retry_wait: 8, delayed: 9, key_held: 10, service_full: 11, queued: 12,
 };
 
 /** The order when work waits for a known moment: what everything waits behind comes first. */
 const WAITING_RANK: Record<BlockReason, number> = {
-  rate_limited: 0, reseeding: 1, retry_wait: 2, delayed: 3, not_ready: 4, waiting_for: 5, no_producer: 6, cycle: 7, store_unavailable: 8, service_full: 9, queued: 10, stopped: 11,
+  rate_limited: 0, reseeding: 1, retry_wait: 2, delayed: 3, not_ready: 4, waiting_for: 5, no_producer: 6, cycle: 7, store_unavailable: 8, key_held: 9, service_full: 10, queued: 11, stopped: 12,
 };
 
 /** Whether a stall goes on by itself (`waiting`) or needs something that may never come (`blocked`). */

@@ -357,8 +357,10 @@ export class Cue<T extends TaskMap = AnyTasks> extends CueEvents<T> {
   }
 
   /**
-   * Why each pending work is waiting: `not_ready`, `service_full`, `rate_limited` (with `until`),
-   * `delayed`, `retry_wait`, `queued` (next in line), or `stopped` (cue not started). Never throws.
+   * Why each pending work is waiting: `not_ready`, `waiting_for`, `no_producer`, `cycle`,
+   * `service_full`, `rate_limited` (with `until`), `delayed`, `retry_wait`, `queued` (next in
+   * line), `stopped` (cue not started), and with a shared store `store_unavailable`, `reseeding`
+   * and `key_held`. Never throws.
    */
   debugBlocked(): BlockedInfo[] {
     return this.#engine.queries.debugBlocked();

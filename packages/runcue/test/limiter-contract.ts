@@ -166,3 +166,72 @@ export function describeLimiterContract(name: string, makeStore: () => LimiterSt
     });
   });
 }
+
+/**
+ * The contract of a store's claims of submit keys (`LimiterStore.claims`), for stores shared by
+ * many cues: one slot per key, `key_held` while taken, freed by a release or a cancel; and
+ * through a cue, keyed works of one key never run at once while other keys do.
+ */
+export function describeClaimsContract(name: string, makeStore: () => LimiterStore, dispose?: (store: LimiterStore) => Promise<void>): void {
+  describe(`the claims contract: ${name}`, () => {
+    const made: LimiterStore[] = [];
+    const fresh = (): LimiterStore => {
+      const store = makeStore();
+      made.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      for (const store of made.splice(0)) await dispose?.(store);
+    });
+    const claimsOf = (store: LimiterStore): Limiter => {
+      if (store.claims === undefined) throw new Error(`${name} has no claims()`);
+      return store.claims({ clock: new VirtualClock(), rateGuardMs: 0, wake: () => undefined });
+    };
+
+    it("holds one slot per key: a second claim waits (key_held) until a release or a cancel", async () => {
+      const claims = claimsOf(fresh());
+      const a1 = req();
+      expect(await acquire(claims, 0, a1, "a")).toBe(true);
+      expect(await acquire(claims, 0, req(), "b")).toBe(true); // keys are independent
+      expect(await acquire(claims, 0, req(), "a")).toBe(Infinity);
+      expect(claims.block(0, "a")?.reason).toBe("key_held");
+      expect(claims.block(0, "a")?.details).toMatch(/"a"/);
+      claims.cancel("a", a1); // a dispatch check said no: the key is free again
+      const a2 = req();
+      expect(await acquire(claims, 0, a2, "a")).toBe(true);
+      claims.commit(0, "a", a2);
+      expect(await acquire(claims, 0, req(), "a")).toBe(Infinity);
+      claims.release("a"); // the work left running
+      expect(await acquire(claims, 0, req(), "a")).toBe(true);
+    });
+
+    it("through a cue: works of one key run one at a time, other keys beside them", async () => {
+      const clock = new VirtualClock();
+      const store = fresh();
+      const cues = [new Cue({ clock, store }), new Cue({ clock, store })];
+      const spans = new Map<string, [number, number][]>();
+      let running = 0;
+      let most = 0;
+      for (const cue of cues) {
+        cue.service("api", { concurrent: 10 });
+        cue.task("call", { uses: "api" }, async (work) => {
+          const at = clock.now();
+          most = Math.max(most, ++running);
+          await sleep(clock, 100);
+          running--;
+          spans.set(work.key as string, [...(spans.get(work.key as string) ?? []), [at, clock.now()]]);
+        });
+        cue.start();
+        for (const key of ["x", "y"]) await cue.submit("call", {}, { key });
+      }
+      await runAllowingIo(clock, () => Promise.all(cues.map((c) => c.idle())));
+      for (const key of ["x", "y"]) {
+        const [first, second] = (spans.get(key) ?? []).sort((p, q) => p[0] - q[0]);
+        expect(first, key).toBeDefined();
+        expect((second as [number, number])[0], key).toBeGreaterThanOrEqual((first as [number, number])[1]);
+      }
+      expect(most).toBe(2); // one of each key at a time: x and y together
+      await Promise.all(cues.map((c) => c.stop()));
+    });
+  });
+}

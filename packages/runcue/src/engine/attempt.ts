@@ -181,7 +181,7 @@ export class Attempts {
     const paused: string[] = [];
     const lane = work.lane;
     lane.limiters.forEach((limiter, i) => {
-      if (service !== undefined && limiter.name !== service) return;
+      if (limiter === lane.claim || (service !== undefined && limiter.name !== service)) return;
       limiter.pause(until, lane.keys[i]); // with `per`, the server pushed back on this work's key
       paused.push(limiter.name);
     });

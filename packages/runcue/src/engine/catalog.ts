@@ -1,7 +1,7 @@
 import { ConfigurationError } from "../errors.js";
 import type { Limiter } from "../limits/limiter.js";
 import type { ServiceOptions } from "../limits/memory-limiter.js";
-import type { LimiterStore } from "../limits/store.js";
+import type { LimiterStore, StoreContext } from "../limits/store.js";
 import { Lane } from "../queue/lane.js";
 import { WorkerPools } from "../run/worker-pools.js";
 import { defineTask, type TaskDef } from "../task.js";
@@ -26,6 +26,8 @@ export class Catalog {
   readonly #laneAdded: (lane: Lane<WorkRecord>) => void;
   readonly #hasLiveWork: (task: string) => boolean;
   readonly #wake: () => void;
+  /** The store's claims of submit keys (a shared store only), made at the first keyed work; null: the store has none. */
+  #claims: Limiter | null | undefined = undefined;
 
   constructor(store: LimiterStore, clock: Clock, laneAdded: (lane: Lane<WorkRecord>) => void, hasLiveWork: (task: string) => boolean, wake: () => void) {
     this.#store = store;
@@ -39,8 +41,17 @@ export class Catalog {
     if (this.services.has(name)) {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
     }
-    const rateGuardMs = this.#clock === systemClock ? RATE_GUARD_MS : 0;
-    this.services.set(name, this.#store.limiter(name, options ?? {}, { clock: this.#clock, rateGuardMs, wake: this.#wake }));
+    this.services.set(name, this.#store.limiter(name, options ?? {}, this.#context()));
+  }
+
+  #context(): StoreContext {
+    return { clock: this.#clock, rateGuardMs: this.#clock === systemClock ? RATE_GUARD_MS : 0, wake: this.#wake };
+  }
+
+  /** The store's claims of submit keys, or undefined when keys are private to this cue. */
+  #claimsLimiter(): Limiter | undefined {
+    if (this.#claims === undefined) this.#claims = this.#store.claims?.(this.#context()) ?? null;
+    return this.#claims ?? undefined;
   }
 
   addTask(name: unknown, options: unknown, handler: unknown): TaskDef {
@@ -62,18 +73,21 @@ export class Catalog {
   }
 
   /**
-   * The lane a work queues in: its task's, or, when a service has `per`, the lane of its keys
+   * The lane a work queues in: its task's, or, when a service has `per`, the lane of its keys,
+   * or, for a work with a submit key under a store that shares keys, the lane that claims it
    * (made on demand; the dispatcher drops it once empty).
    * @throws ConfigurationError when a `per` function returns a non-string.
    */
   laneFor(work: WorkRecord): Lane<WorkRecord> {
     const base = work.def.lane as Lane<WorkRecord>;
-    if (!work.def.keyed) return base;
-    const keys = base.limiters.map((l) => l.keyOf(work));
-    const id = `${base.key}\u0001${keys.map((k) => k ?? "").join("\u0001")}`;
+    const claims = work.key === undefined ? undefined : this.#claimsLimiter();
+    if (!work.def.keyed && claims === undefined) return base;
+    const keys = work.def.keyed ? base.services.map((l) => l.keyOf(work)) : undefined;
+    let id = keys === undefined ? base.key : `${base.key}\u0001${keys.map((k) => k ?? "").join("\u0001")}`;
+    if (claims !== undefined) id += `\u0002${work.key as string}`;
     let lane = this.lanes.get(id);
     if (lane === undefined) {
-      lane = new Lane<WorkRecord>(id, base.limiters, keys);
+      lane = new Lane<WorkRecord>(id, base.services, keys, claims === undefined ? undefined : { limiter: claims, key: work.key as string });
       this.lanes.set(id, lane);
       this.#laneAdded(lane);
     }

@@ -18,7 +18,7 @@ export function costOf(work: WorkRecord, given: Readonly<Record<string, number>>
     }
   }
   const costs = checkCosts(cost, what);
-  for (const limiter of work.lane.limiters) {
+  for (const limiter of work.lane.services) {
     for (const [measure, n] of Object.entries(costs)) {
       const max = limiter.maxCost(measure);
       if (max !== undefined && (n as number) > max) {

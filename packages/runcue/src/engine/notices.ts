@@ -14,8 +14,8 @@ export function countReasons(infos: readonly BlockedInfo[]): { reason: BlockReas
 
 /** The `wait` event of a lane that must wait until `until`: for a pushback pause, or a rate window. */
 export function waitPayload(lane: Lane<WorkRecord>, until: number, now: number): CueEventMap["wait"] {
-  const paused = lane.limiters.some((l) => l.pausedUntil(now) > now);
-  return { services: lane.limiters.map((l) => l.name), reason: paused ? "paused" : "rate_limited", until };
+  const paused = lane.services.some((l) => l.pausedUntil(now) > now);
+  return { services: lane.services.map((l) => l.name), reason: paused ? "paused" : "rate_limited", until };
 }
 
 /** The default stall warning: how long, how many, and the top reasons, in whole milliseconds. */

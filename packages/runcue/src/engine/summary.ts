@@ -73,7 +73,7 @@ export function summarize(host: SummaryHost, now: number, examples: number): Cue
   }
   for (const lane of host.lanes) {
     if (lane.size === 0) continue;
-    for (const l of lane.limiters) queuedBy.set(l.name, (queuedBy.get(l.name) ?? 0) + lane.size);
+    for (const l of lane.services) queuedBy.set(l.name, (queuedBy.get(l.name) ?? 0) + lane.size);
     if (!host.isStarted()) continue;
     let reason: BlockReason = "queued";
     for (let i = 0; i < lane.limiters.length; i++) {

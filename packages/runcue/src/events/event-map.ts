@@ -3,7 +3,7 @@ import type { ResultOf } from "../typing.js";
 import type { Work } from "../work/work.js";
 
 /** Why a pending work waits, from `debugBlocked()` and the `stall` event. */
-export type BlockReason = "not_ready" | "no_producer" | "cycle" | "waiting_for" | "service_full" | "rate_limited" | "store_unavailable" | "reseeding" | "delayed" | "retry_wait" | "queued" | "stopped";
+export type BlockReason = "not_ready" | "no_producer" | "cycle" | "waiting_for" | "service_full" | "rate_limited" | "store_unavailable" | "reseeding" | "key_held" | "delayed" | "retry_wait" | "queued" | "stopped";
 
 /**
  * Every event of a cue and its payload: one object per event, so payloads can grow fields.

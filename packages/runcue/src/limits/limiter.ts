@@ -21,9 +21,10 @@ export interface LimitBlock {
   /**
    * `service_full`: every slot is taken; `rate_limited`: a rate window is full or the service is
    * paused; for a limiter whose state lives in a shared store, `store_unavailable` (the store does
-   * not answer: nothing starts) and `reseeding` (the store lost its state and is being refilled).
+   * not answer: nothing starts), `reseeding` (the store lost its state and is being refilled) and
+   * `key_held` (the work's submit key is claimed by a work running in another cue).
    */
-  reason: "service_full" | "rate_limited" | "store_unavailable" | "reseeding";
+  reason: "service_full" | "rate_limited" | "store_unavailable" | "reseeding" | "key_held";
   /** A sentence for humans, with the numbers. */
   details: string;
   /** When a start could fit (epoch ms); absent when only a finishing work frees a slot. */

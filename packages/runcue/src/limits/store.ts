@@ -24,6 +24,15 @@ export interface StoreContext {
  */
 export interface LimiterStore {
   limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter;
+  /**
+   * For a store shared by many cues: the claims of submit keys, so that a keyed work never runs
+   * in two cues at once. A limiter of one slot per key (the lane passes the work's `key` as the
+   * limiter key): a work with a `key` takes its key's slot before its services' and gives it back
+   * when it leaves `running`; while another cue holds it, `block()` answers `key_held`. Called
+   * once, at a cue's first keyed work. Omit it where keys are private to a cue (the in-memory
+   * store: a cue already keeps one pending or running work per key).
+   */
+  claims?(context: StoreContext): Limiter;
 }
 
 /** The default store: every service's limits live in this process and answer synchronously. */

@@ -16,18 +16,31 @@ export function runsBefore(a: LaneItem, b: LaneItem): boolean {
   return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
 }
 
+/** A submit key held across every cue sharing a store: a limiter of one slot per key, and the work's key. */
+export interface LaneClaim {
+  readonly limiter: Limiter;
+  readonly key: string;
+}
+
 /**
  * The queue of works waiting to start through one set of services (every task with the same
- * `uses` shares a lane), and those services' limiters. The common case, submissions at one
+ * `uses` shares a lane), and those services' limiters. Under a store shared by many cues, a
+ * keyed work's lane also claims its submit key (`LimiterStore.claims`): the claim is
+ * asked first, so no service slot is taken while the key runs elsewhere. The common case, submissions at one
  * priority arriving in sequence order, goes to a plain FIFO (O(1)); a work that would break the
  * FIFO's order (another priority, or an older work coming back) goes to a heap (O(log n)). The
  * head of the lane is the better of the two heads.
  */
 export class Lane<T extends LaneItem = LaneItem> {
   readonly key: string;
+  /** Every limiter a start goes through: the key claim (when there is one) first, then the services'. */
   readonly limiters: readonly Limiter[];
-  /** Per limiter, this lane's key in it (`per`), or undefined. */
+  /** Per limiter, this lane's key in it (`per`, or the claimed submit key), or undefined. */
   readonly keys: readonly (string | undefined)[];
+  /** The limiters of the services only (pauses, `wait` events and per-service counts are theirs). */
+  readonly services: readonly Limiter[];
+  /** The claimed submit key's limiter, or undefined. */
+  readonly claim: Limiter | undefined;
   /** True for a lane of one key combination (made on demand, dropped when empty). */
   readonly keyed: boolean;
   /** The last time a work of this lane started (keys with waiting work are served in turn). Written by the dispatcher only. */
@@ -45,12 +58,14 @@ export class Lane<T extends LaneItem = LaneItem> {
   /** The dispatch round in which this lane was found unable to start. Written by the dispatcher only. */
   skippedRound = 0;
 
-  constructor(key: string, limiters: readonly Limiter[], keys: readonly (string | undefined)[] = limiters.map(() => undefined)) {
+  constructor(key: string, services: readonly Limiter[], keys: readonly (string | undefined)[] = services.map(() => undefined), claim?: LaneClaim) {
     this.key = key;
-    this.limiters = limiters;
-    this.keys = keys;
-    this.keyed = keys.some((k) => k !== undefined);
-    this.timed = limiters.some((l) => l.timed);
+    this.services = services;
+    this.claim = claim?.limiter;
+    this.limiters = claim === undefined ? services : [claim.limiter, ...services];
+    this.keys = claim === undefined ? keys : [claim.key, ...keys];
+    this.keyed = this.keys.some((k) => k !== undefined);
+    this.timed = this.limiters.some((l) => l.timed);
   }
 
   get size(): number {
@@ -149,7 +164,10 @@ export class Lane<T extends LaneItem = LaneItem> {
   /** Until when a pushback pause holds one of the lane's services (for this lane's keys), or 0. */
   pausedUntil(now: number): number {
     let until = 0;
-    for (let i = 0; i < this.limiters.length; i++) until = Math.max(until, (this.limiters[i] as Limiter).pausedUntil(now, this.keys[i]));
+    for (let i = 0; i < this.limiters.length; i++) {
+      const limiter = this.limiters[i] as Limiter;
+      if (limiter !== this.claim) until = Math.max(until, limiter.pausedUntil(now, this.keys[i]));
+    }
     return until;
   }
 }

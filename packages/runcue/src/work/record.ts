@@ -190,7 +190,7 @@ export class WorkRecord implements Work<unknown, unknown> {
       throw new ConfigurationError("ERR_INVALID_OPTION", `work.report() is for a running work; work ${this.id} (${this.task}) is ${this.state}`);
     }
     checkCosts(actual, `report of work ${this.id} (${this.task})`);
-    const known = new Set(this.lane.limiters.flatMap((l) => [...l.measures()]));
+    const known = new Set(this.lane.services.flatMap((l) => [...l.measures()]));
     for (const measure of Object.keys(actual)) {
       if (!known.has(measure)) {
         throw new ConfigurationError("ERR_INVALID_OPTION", `Unknown measure "${measure}" in the report of work ${this.id} (${this.task}) (its services count: ${known.size === 0 ? "no measure" : [...known].join(", ")})`);
