@@ -1,14 +1,10 @@
-import { ConfigurationError, MemoryLimiter, type Costs, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext } from "runcue";
+import { ConfigurationError, MemoryLimiter, type Costs, type JointAcquire, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext } from "runcue";
 import type { Link } from "./link.js";
 import { Scope, type WindowSpec } from "./scope.js";
-import { ACQUIRE, COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+import { COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
+import type { AcquirePart, LimitRequest, PartLimiter } from "./part.js";
 import { REGISTER } from "./session-scripts.js";
 
-/** What a limiter is asked to admit (the core's `LimitRequest`). */
-interface LimitRequest {
-  readonly cost: Costs | undefined;
-  readonly reported?: Costs | undefined;
-}
 
 
 /** Tuning of a limiter, from the store's options. */
@@ -33,8 +29,10 @@ export const CLAIMS = "claims";
  * Validation, `per` keys, measures and burst windows come from the core's own `MemoryLimiter`,
  * built beside it with the same options, so both stores accept and derive exactly the same limits.
  */
-export class RedisLimiter implements Limiter {
+export class RedisLimiter implements Limiter, PartLimiter {
   readonly name: string;
+  /** The store's acquirer: this limiter's starts, alone or with the other limiters of a lane, in one script call. */
+  readonly joint: JointAcquire;
   readonly #link: Link;
   readonly #context: StoreContext;
   readonly #tuning: LimiterTuning;
@@ -61,8 +59,9 @@ export class RedisLimiter implements Limiter {
    * @param prefix where its state lives in Redis, under the namespace: `s:<name>` for a service,
    * `claims` for the submit keys' claims (no service name encodes to it).
    */
-  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning, prefix = `s:${encodeURIComponent(name)}`) {
+  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning, joint: JointAcquire, prefix = `s:${encodeURIComponent(name)}`) {
     this.name = name;
+    this.joint = joint;
     this.#link = link;
     this.#context = context;
     this.#tuning = tuning;
@@ -132,87 +131,107 @@ export class RedisLimiter implements Limiter {
     return parts.join(",");
   }
 
-  tryAcquire(now: number, key: string | undefined, request: LimitRequest): true | Promise<true | number> {
-    const scope = this.#scope(key);
-    const link = this.#link;
-    const reservation = this.#costs(request, false);
-    if (scope.spare.length > 0 && scope.spareCost === reservation) {
-      const spare = scope.spare.pop() as string;
-      scope.reserved.push(spare);
-      scope.reservedFor.set(request, spare);
-      return true;
-    }
-    if (scope.batchOpen) scope.starved = true;
-    const lease = link.nextLease();
-    const cost = Object.entries(request.cost ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
-    const args = [link.time(now), link.clientId, lease, String(link.leaseMs), link.epoch, link.fresh(), this.#limits, this.#register];
-    args.push(String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length), String(scope.batch));
-    // A start keeps its slot `rateGuardMs` longer than the interval (the core's guard on the system clock).
-    for (const w of this.#windows) args.push(w.measure ?? COUNT, String(w.limit), String(w.intervalMs + this.#context.rateGuardMs));
-    const keys = [scope.prefix, link.ns, this.#base.prefix];
-    const frees = scope.frees;
-    const changes = frees + scope.commits;
-    const sent = performance.now();
-    return link.call(ACQUIRE, keys, args).then(
-      (reply) => this.#answer(scope, lease, request, now, reply as string[], scope.frees - frees, sent, scope.frees + scope.commits > changes),
-      (error: unknown) => this.#unavailable(scope, now, error),
-    );
+  tryAcquire(now: number, key: string | undefined, request: LimitRequest): true | number | Promise<true | number> {
+    return this.joint.tryAcquire(now, [this], [key], request);
   }
 
-  #answer(scope: Scope, lease: string, request: LimitRequest, asked: number, reply: (string | number)[], freedSince: number, sent: number, changed: boolean): true | number | Promise<number> {
-    const [granted, reason, retryAt, serverNow, held, epoch, ...used] = reply;
-    const link = this.#link;
-    const now = link.serverTime ? this.#context.clock.now() : asked;
-    // Server times become this process's times as durations from the reply (no clock compare).
-    const local = (t: number): number => now + (t - Number(serverNow));
-    link.sawTime(Number(serverNow));
-    const stale = link.sawEpoch(String(epoch), String(reason));
-    scope.unavailable = false;
-    if (reason === "stale" || reason === "reseeding") {
-      const until = Math.max(local(Number(retryAt)), asked + 1e-3);
-      scope.block = { reason: "reseeding", details: `Service '${this.name}': reseeding: Redis lost its state (restarted without persistence, flushed, failed over); every process pushes its starts back before any starts again, ${Math.ceil(until - now)}ms more`, until };
-      // Stale: this process pushes its own state first, then waits out the period.
-      return stale === undefined ? until : stale.then(() => until, () => now + this.#tuning.retryMs);
-    }
-    if (reason === "conflict") {
-      const error = this.#conflicting(String(retryAt));
-      scope.block = { reason: "rate_limited", details: `Service '${this.name}': ${error.message}`, until: now + this.#tuning.pollMs };
-      return now + this.#tuning.pollMs;
-    }
+  /** The cue's clock, now. */
+  now(): number {
+    return this.#context.clock.now();
+  }
+
+  /** Takes a spare lease of the request's cost in the key's scope (`check`: only says whether there is one). */
+  spare(key: string | undefined, request: LimitRequest, check: boolean): boolean {
+    const scope = this.#scope(key);
+    const reservation = this.#costs(request, false);
+    if (scope.spare.length === 0 || scope.spareCost !== reservation) return false;
+    if (check) return true;
+    const spare = scope.spare.pop() as string;
+    scope.reserved.push(spare);
+    scope.reservedFor.set(request, spare);
+    return true;
+  }
+
+  /** This limiter's part of an acquire script call (see `ACQUIRE`): its keys and arguments. */
+  part(key: string | undefined, request: LimitRequest): AcquirePart {
+    const scope = this.#scope(key);
+    if (scope.batchOpen) scope.starved = true;
+    const lease = this.#link.nextLease();
+    const cost = Object.entries(request.cost ?? {}).map(([m, n]) => `${m}=${n}`).join(",");
+    const args = [lease, this.#limits, this.#register, String(Number.isFinite(this.#concurrent) ? this.#concurrent : -1), cost, String(this.#windows.length)];
+    // A start keeps its slot `rateGuardMs` longer than the interval (the core's guard on the system clock).
+    for (const w of this.#windows) args.push(w.measure ?? COUNT, String(w.limit), String(w.intervalMs + this.#context.rateGuardMs));
+    return { limiter: this, scope, lease, keys: [scope.prefix, this.#base.prefix], args, batch: scope.batch, frees: scope.frees, changes: scope.frees + scope.commits };
+  }
+
+  /** Redis lost its state: this part waits out the reseed period. */
+  reseeding(part: AcquirePart, until: number, now: number): void {
+    part.scope.unavailable = false;
+    part.scope.block = { reason: "reseeding", details: `Service '${this.name}': reseeding: Redis lost its state (restarted without persistence, flushed, failed over); every process pushes its starts back before any starts again, ${Math.ceil(until - now)}ms more`, until };
+  }
+
+  /** Another cue registered other limits for this service: nothing starts until they agree. Returns when to ask again. */
+  conflicted(part: AcquirePart, registered: string, now: number): number {
+    const error = this.#conflicting(registered);
+    const until = now + this.#tuning.pollMs;
+    part.scope.unavailable = false;
+    part.scope.block = { reason: "rate_limited", details: `Service '${this.name}': ${error.message}`, until };
+    return until;
+  }
+
+  /** A reply (grant or refusal) showed the scope's shared state: slots held, and each window's use. */
+  saw(part: AcquirePart, held: number, used: number[]): void {
+    const scope = part.scope;
     this.#conflict = undefined;
     this.#register = "check";
-    scope.held = Math.max(0, Number(held) - freedSince);
-    scope.used = used.map(Number);
-    const count = Number(granted);
-    if (count >= 1) {
-      const costs = this.#costs(request, false);
-      const leases = [lease];
-      for (let k = 2; k <= count; k++) leases.push(`${lease}.${k}`);
-      for (const l of leases) link.journal.granted(l, scope.prefix, costs);
-      // Self-fencing: a grant that took most of a lease to arrive (an event-loop stall, a frozen
-      // Redis) may belong to a process already reaped: give it back and ask again.
-      if (link.serverTime && performance.now() - sent > link.leaseMs / 2) {
-        for (const l of leases) this.#free(scope, l, request, true);
-        return now + 1e-3;
-      }
-      scope.reserved.push(lease);
-      scope.reservedFor.set(request, lease);
-      scope.block = undefined;
-      this.#link.unbell(`${scope.prefix}:bell`, this.#context.wake);
-      this.#openBatch(scope, leases.slice(1), costs, request);
-      return true;
+    scope.unavailable = false;
+    // Frees sent after the acquire are not in the reply's count yet.
+    scope.held = Math.max(0, held - (scope.frees - part.frees));
+    scope.used = used;
+    scope.block = undefined;
+  }
+
+  /** Granted `count` leases (`lease`, `lease.2`...): the first for this request, the others spare for the lane's next works this tick. */
+  granted(part: AcquirePart, count: number, request: LimitRequest): void {
+    const { scope, lease } = part;
+    const costs = this.#costs(request, false);
+    const leases = [lease];
+    for (let k = 2; k <= count; k++) leases.push(`${lease}.${k}`);
+    for (const l of leases) this.#link.journal.granted(l, scope.prefix, costs);
+    scope.reserved.push(lease);
+    scope.reservedFor.set(request, lease);
+    this.#link.unbell(`${scope.prefix}:bell`, this.#context.wake);
+    this.#openBatch(scope, leases.slice(1), costs, request);
+  }
+
+  /** A grant that came too late (self-fencing): gives its leases back at once. */
+  givenBack(part: AcquirePart, count: number, request: LimitRequest): void {
+    const costs = this.#costs(request, false);
+    for (let k = 1; k <= count; k++) {
+      const l = k === 1 ? part.lease : `${part.lease}.${k}`;
+      this.#link.journal.granted(l, part.scope.prefix, costs);
+      this.#free(part.scope, l, request, true);
     }
+  }
+
+  /**
+   * This part refused the start: records why and answers when to ask again (a time,
+   * `Infinity` when only a finish here frees it, or a poll time with the scope's bell armed
+   * when another process holds it). `local` turns a server time into this process's.
+   */
+  refused(part: AcquirePart, reason: string, retryAt: number, asked: number, now: number, local: (t: number) => number): number {
+    const scope = part.scope;
     const key = JSON.stringify(decodeURIComponent(scope.prefix.slice(this.#service.length + 3)));
     const who = scope === this.#base ? `Service '${this.name}'` : `Service '${this.name}' key ${key}`;
-    const retry = Number(retryAt);
     const remote = scope.held > scope.local;
     const poll = Math.max(now, asked) + this.#tuning.pollMs;
     // This process freed or started something while the reply was on its way (its dispatch pass
     // skipped this lane, busy asking): the answer may be out of date, ask again at once.
+    const changed = scope.frees + scope.commits > part.changes;
     const again = Math.max(now, asked) + 1e-3;
     switch (reason) {
       case "paused": {
-        const until = Math.max(local(retry), asked + 1e-3);
+        const until = Math.max(local(retryAt), asked + 1e-3);
         scope.pausedUntil = Math.max(scope.pausedUntil, until);
         scope.block = { reason: "rate_limited", paused: true, details: `${who} paused by RateLimited pushback for ${Math.ceil(until - now)}ms more (shared through Redis)`, until };
         return until;
@@ -227,7 +246,7 @@ export class RedisLimiter implements Limiter {
         scope.block = { reason: "rate_limited", details: `${who} rate window full of reserved starts (across processes); waiting for them to start` };
         return changed ? again : remote ? this.#bell(scope, poll) : Infinity;
       default: {
-        const until = Math.max(local(retry), asked + 1e-3);
+        const until = Math.max(local(retryAt), asked + 1e-3);
         const what = reason === "observed" ? "the server reported nothing left" : `a rate window is full (${this.#usage(scope)})`;
         scope.block = { reason: "rate_limited", details: `${who}: ${what}; next start in ${Math.ceil(until - now)}ms`, until };
         return until;
@@ -266,16 +285,15 @@ export class RedisLimiter implements Limiter {
   }
 
   /** Fail closed: no grant while Redis is away; ask again a little later. */
-  #unavailable(scope: Scope, asked: number, error: unknown): number {
+  unavailable(part: AcquirePart, asked: number, error: unknown): number {
     const now = Math.max(asked, this.#context.clock.now());
     const until = now + this.#tuning.retryMs;
     const why = error instanceof Error ? error.message : String(error);
     const fatal = this.#link.fatal !== undefined;
-    scope.unavailable = true;
-    scope.block = { reason: "store_unavailable", details: `Service '${this.name}': store_unavailable: ${fatal ? "" : "Redis unreachable, nothing starts until it answers: "}${why}`, until };
+    part.scope.unavailable = true;
+    part.scope.block = { reason: "store_unavailable", details: `Service '${this.name}': store_unavailable: ${fatal ? "" : "Redis unreachable, nothing starts until it answers: "}${why}`, until };
     return until;
   }
-
   #usage(scope: Scope): string {
     return this.#windows.map((w, i) => `${w.label} ${Math.round((scope.used[i] ?? 0) * 1000) / 1000}/${w.limit}`).join(", ");
   }

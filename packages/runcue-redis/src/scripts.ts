@@ -6,159 +6,197 @@
 import { COMMON } from "./lua.js";
 
 /**
- * KEYS: scope prefix, namespace prefix, the service's own prefix (the same without `per`).
- * ARGV: time, client, lease, lease ms, known epoch, fresh epoch, limits (JSON), `set` to
- * register them over another process's (an `update()`) or `check`, concurrent (-1: none), cost,
- * window count, leases wanted (a batch: each of this cost), then per window measure, limit,
- * span ms. Grants as many leases as wanted and fit (`lease`, `lease.2`, `lease.3`...), at least one.
- * Returns `{granted, reason, retryAt, now, held, epoch, used...}` (reason: ok, paused, full,
- * rate, reserved, observed, stale, reseeding, conflict; retryAt -1 when no time is known; for
- * conflict it is the limits registered).
+ * One start through every part of a lane (each service, or one key of a service with `per`,
+ * and a submit key's claim), granted in all of them or in none.
+ * KEYS: namespace prefix, then per part its scope prefix and its service's own prefix (the same
+ * without `per`). ARGV: time, client, lease ms, known epoch, fresh epoch, part count, leases
+ * wanted (a batch: each of this cost), then per part: lease, limits (JSON), `set` to register
+ * them over another process's (an `update()`) or `check`, concurrent (-1: none), cost, window
+ * count, then per window measure, limit, span ms. Grants as many leases as fit every part (at
+ * least one): `lease`, `lease.2`, `lease.3`... in each part.
+ * Returns `{granted, reason, retryAt, now, epoch, part, then per part: held, window count,
+ * used...}` (reason: ok, paused, full, rate, reserved, observed, stale, reseeding, conflict;
+ * part: the 1-based part the reason is about, 0 for none; retryAt -1 when no time is known, and
+ * for conflict the limits registered; stale, reseeding and conflict have no per-part sections).
  */
 export const ACQUIRE = `${COMMON}
-local p, ns, base = KEYS[1], KEYS[2], KEYS[3]
-local client, lease, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local now, epoch, state, reseed = enter(ns, clock(ARGV[1]), ARGV[5], ARGV[6], ttl)
-local cap = tonumber(ARGV[9])
-local cost = costs(ARGV[10])
-local n = tonumber(ARGV[11])
-local want = tonumber(ARGV[12])
-local function weight(m) if m == '#' then return 1 end return cost[m] or 0 end
+local ns = KEYS[1]
+local client, ttl = ARGV[2], tonumber(ARGV[3])
+local now, epoch, state, reseed = enter(ns, clock(ARGV[1]), ARGV[4], ARGV[5], ttl)
+local nparts, want = tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('ZADD', ns .. ':clients', num(now + ttl), client)
-if state == 'stale' then return { 0, 'stale', num(reseed), num(now), 0, epoch } end
-if state == 'reseeding' then return { 0, 'reseeding', num(reseed), num(now), 0, epoch } end
+if state == 'stale' or state == 'reseeding' then return { 0, state, num(reseed), num(now), epoch, 0 } end
 reap(ns, now)
 
-local cfg = redis.call('GET', base .. ':cfg')
-if cfg and cfg ~= ARGV[7] and ARGV[8] ~= 'set' then return { 0, 'conflict', cfg, num(now), 0, epoch } end
-redis.call('SET', base .. ':cfg', ARGV[7], 'PX', ttl)
-
-local windows, longest = {}, {}
-for i = 0, n - 1 do
-  local w = { m = ARGV[13 + 3 * i], limit = tonumber(ARGV[14 + 3 * i]), span = tonumber(ARGV[15 + 3 * i]) }
-  windows[#windows + 1] = w
-  if (longest[w.m] or 0) < w.span then longest[w.m] = w.span end
-end
-for m, span in pairs(longest) do
-  local log = p .. ':log:' .. m
-  if m ~= '#' then
-    local old = redis.call('ZRANGEBYSCORE', log, '-inf', num(now - span))
-    if #old > 0 then redis.call('HDEL', log .. ':wt', unpack(old)) end
+local parts, a = {}, 8
+for i = 1, nparts do
+  local part = { p = KEYS[2 * i], base = KEYS[2 * i + 1], lease = ARGV[a], limits = ARGV[a + 1], mode = ARGV[a + 2], cap = tonumber(ARGV[a + 3]), cost = costs(ARGV[a + 4]), windows = {}, longest = {} }
+  local n = tonumber(ARGV[a + 5])
+  a = a + 6
+  for _ = 1, n do
+    local w = { m = ARGV[a], limit = tonumber(ARGV[a + 1]), span = tonumber(ARGV[a + 2]) }
+    part.windows[#part.windows + 1] = w
+    if (part.longest[w.m] or 0) < w.span then part.longest[w.m] = w.span end
+    a = a + 3
   end
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
+  parts[i] = part
+  local cfg = redis.call('GET', part.base .. ':cfg')
+  if cfg and cfg ~= part.limits and part.mode ~= 'set' then return { 0, 'conflict', cfg, num(now), epoch, i } end
+  redis.call('SET', part.base .. ':cfg', part.limits, 'PX', ttl)
 end
 
-local held = redis.call('ZCARD', p .. ':held')
-local reserved, nres = {}, 0
-for _, r in ipairs(redis.call('HVALS', p .. ':res')) do
-  nres = nres + 1
-  for m, w in pairs(costs(r)) do reserved[m] = (reserved[m] or 0) + w end
+local function weight(part, m) if m == '#' then return 1 end return part.cost[m] or 0 end
+
+-- Each part's state: slots held, each window's use (reservations included) and its entries
+-- (oldest first, with their weights) to find when it frees, and the observed caps.
+local function measure(part)
+  local p = part.p
+  for m, span in pairs(part.longest) do
+    local log = p .. ':log:' .. m
+    if m ~= '#' then
+      local old = redis.call('ZRANGEBYSCORE', log, '-inf', num(now - span))
+      if #old > 0 then redis.call('HDEL', log .. ':wt', unpack(old)) end
+    end
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
+  end
+  part.held = redis.call('ZCARD', p .. ':held')
+  local reserved, nres = {}, 0
+  for _, r in ipairs(redis.call('HVALS', p .. ':res')) do
+    nres = nres + 1
+    for m, w in pairs(costs(r)) do reserved[m] = (reserved[m] or 0) + w end
+  end
+  part.used, part.entries = {}, {}
+  for i, w in ipairs(part.windows) do
+    local log = p .. ':log:' .. w.m
+    local rows = redis.call('ZRANGEBYSCORE', log, '(' .. num(now - w.span), '+inf', 'WITHSCORES')
+    local list, sum, weights = {}, 0, nil
+    if w.m ~= '#' and #rows > 0 then
+      local members = {}
+      for j = 1, #rows, 2 do members[#members + 1] = rows[j] end
+      weights = redis.call('HMGET', log .. ':wt', unpack(members))
+    end
+    for j = 1, #rows, 2 do
+      local wt = 1
+      if weights then wt = tonumber(weights[(j + 1) / 2]) or 0 end
+      list[#list + 1] = { at = tonumber(rows[j + 1]), w = wt }
+      sum = sum + wt
+    end
+    if w.m == '#' then part.used[i] = sum + nres else part.used[i] = sum + (reserved[w.m] or 0) end
+    part.entries[i] = list
+  end
+  part.obs = redis.call('HGETALL', p .. ':obs')
 end
 
--- Each window's use, and the start times (oldest first) with their weights, to find when it frees.
-local used, entries = {}, {}
-for i, w in ipairs(windows) do
-  local log = p .. ':log:' .. w.m
-  local rows = redis.call('ZRANGEBYSCORE', log, '(' .. num(now - w.span), '+inf', 'WITHSCORES')
-  local list, sum = {}, 0
-  local weights = nil
-  if w.m ~= '#' and #rows > 0 then
-    local members = {}
-    for j = 1, #rows, 2 do members[#members + 1] = rows[j] end
-    weights = redis.call('HMGET', log .. ':wt', unpack(members))
+-- Why the part cannot start one more now (reason, retryAt or -1), or nil.
+local function verdict(part)
+  local p = part.p
+  local paused = math.max(tonumber(redis.call('GET', p .. ':pause') or '0'), tonumber(redis.call('GET', part.base .. ':pause') or '0'))
+  if now < paused then return 'paused', paused end
+  if part.cap >= 0 and part.held >= part.cap then return 'full', -1 end
+  local retry, blocked = now, false
+  for i, w in ipairs(part.windows) do
+    local excess = part.used[i] + weight(part, w.m) - w.limit
+    if excess > 0 then
+      blocked = true
+      local at = -1
+      for _, e in ipairs(part.entries[i]) do
+        excess = excess - e.w
+        if excess <= 0 then at = e.at + w.span break end
+      end
+      if at < 0 then return 'reserved', -1 end
+      if at > retry then retry = at end
+    end
   end
-  for j = 1, #rows, 2 do
-    local wt = 1
-    if weights then wt = tonumber(weights[(j + 1) / 2]) or 0 end
-    list[#list + 1] = { at = tonumber(rows[j + 1]), w = wt }
-    sum = sum + wt
+  if blocked then return 'rate', retry end
+  local obs = part.obs
+  for j = 1, #obs, 2 do
+    local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
+    remaining, reset = tonumber(remaining), tonumber(reset)
+    if reset <= now then redis.call('HDEL', p .. ':obs', obs[j])
+    elseif weight(part, obs[j]) > remaining then return 'observed', reset end
   end
-  if w.m == '#' then used[i] = sum + nres else used[i] = sum + (reserved[w.m] or 0) end
-  entries[i] = list
+  return nil
 end
 
-local function reply(granted, reason, retry)
-  if granted == 0 then
-    -- A contender for the next free capacity (fair share of a batch, below).
-    redis.call('ZADD', p .. ':want', num(now), client)
-    redis.call('PEXPIRE', p .. ':want', 10000)
+local function reply(granted, reason, retry, at)
+  local out = { granted, reason, num(retry), num(now), epoch, at }
+  for _, part in ipairs(parts) do
+    out[#out + 1] = part.held
+    out[#out + 1] = #part.windows
+    for i = 1, #part.windows do out[#out + 1] = num(part.used[i]) end
   end
-  if granted == 0 and (reason == 'full' or reason == 'reserved') then
-    redis.call('ZADD', p .. ':wait', num(now), client)
-    redis.call('PEXPIRE', p .. ':wait', 60000)
-  end
-  local out = { granted, reason, num(retry), num(now), held, epoch }
-  for i = 1, #windows do out[#out + 1] = num(used[i]) end
   return out
 end
 
-local paused = math.max(tonumber(redis.call('GET', p .. ':pause') or '0'), tonumber(redis.call('GET', base .. ':pause') or '0'))
-if now < paused then return reply(0, 'paused', paused) end
-if cap >= 0 and held >= cap then return reply(0, 'full', -1) end
-
-local retry, blocked = now, false
-for i, w in ipairs(windows) do
-  local excess = used[i] + weight(w.m) - w.limit
-  if excess > 0 then
-    blocked = true
-    local at = -1
-    for _, e in ipairs(entries[i]) do
-      excess = excess - e.w
-      if excess <= 0 then at = e.at + w.span break end
-    end
-    if at < 0 then return reply(0, 'reserved', -1) end
-    if at > retry then retry = at end
+-- The part that blocks: one with no known end (a finish must free it) before any with a time;
+-- among those with a time, the latest (nothing fits before it).
+local blocking, why, retry = 0, nil, -1
+for i, part in ipairs(parts) do
+  measure(part)
+  local reason, at = verdict(part)
+  if reason and blocking == 0 or (reason and retry >= 0 and (at < 0 or at > retry)) then
+    blocking, why, retry = i, reason, at
   end
 end
-if blocked then return reply(0, 'rate', retry) end
-
-local obs = redis.call('HGETALL', p .. ':obs')
-for j = 1, #obs, 2 do
-  local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
-  remaining, reset = tonumber(remaining), tonumber(reset)
-  if reset <= now then redis.call('HDEL', p .. ':obs', obs[j])
-  elseif weight(obs[j]) > remaining then return reply(0, 'observed', reset) end
+if blocking > 0 then
+  -- A contender for the next free capacity (fair share of a batch, below), and for a bell when
+  -- only a finish frees it.
+  local p = parts[blocking].p
+  redis.call('ZADD', p .. ':want', num(now), client)
+  redis.call('PEXPIRE', p .. ':want', 10000)
+  if why == 'full' or why == 'reserved' then
+    redis.call('ZADD', p .. ':wait', num(now), client)
+    redis.call('PEXPIRE', p .. ':wait', 60000)
+  end
+  return reply(0, why, retry, blocking)
 end
 
--- Granted: as many leases as wanted and fit every limit (at least one: checked above), each a
--- slot and a reservation of this cost in every measure its windows count.
-local g = want
-if cap >= 0 then g = math.min(g, cap - held) end
-for i, w in ipairs(windows) do
-  local wt = weight(w.m)
-  if wt > 0 then g = math.min(g, math.floor((w.limit - used[i]) / wt)) end
+-- Granted: as many leases as wanted and fit every limit of every part (at least one: checked
+-- above), each a slot and a reservation of the part's cost in every measure its windows count.
+local g, others = want, 0
+for _, part in ipairs(parts) do
+  if part.cap >= 0 then g = math.min(g, part.cap - part.held) end
+  for i, w in ipairs(part.windows) do
+    local wt = weight(part, w.m)
+    if wt > 0 then g = math.min(g, math.floor((w.limit - part.used[i]) / wt)) end
+  end
+  local obs = part.obs
+  for j = 1, #obs, 2 do
+    local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
+    local wt = weight(part, obs[j])
+    if tonumber(reset) > now and wt > 0 then g = math.min(g, math.floor(tonumber(remaining) / wt)) end
+  end
+  -- Fair share: while other processes were refused here in the last second, a batch takes only
+  -- its share of what fits, so that one process does not take a whole window at its edge.
+  redis.call('ZREM', part.p .. ':want', client)
+  others = math.max(others, redis.call('ZCOUNT', part.p .. ':want', num(now - 1000), '+inf'))
 end
-for j = 1, #obs, 2 do
-  local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
-  local wt = weight(obs[j])
-  if tonumber(reset) > now and wt > 0 then g = math.min(g, math.floor(tonumber(remaining) / wt)) end
-end
--- Fair share: while other processes were refused here in the last second, a batch takes only
--- its share of what fits, so that one process does not take a whole window at its edge.
-redis.call('ZREM', p .. ':want', client)
-local others = redis.call('ZCOUNT', p .. ':want', num(now - 1000), '+inf')
 if others > 0 then g = math.min(g, math.ceil(g / (others + 1))) end
 if g < 1 then g = 1 end
-local parts = {}
-for m, _ in pairs(longest) do parts[#parts + 1] = m .. '=' .. num(weight(m)) end
-local reservation = table.concat(parts, ',')
-redis.call('ZREM', p .. ':wait', client)
-for k = 1, g do
-  local l = lease
-  if k > 1 then l = lease .. '.' .. k end
-  redis.call('ZADD', p .. ':held', num(now), l)
-  redis.call('HSET', p .. ':res', l, reservation)
-  redis.call('SADD', ns .. ':cl:' .. client, p .. '|' .. l)
-end
-for j = 1, #obs, 2 do
-  local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
-  if tonumber(reset) > now then
-    redis.call('HSET', p .. ':obs', obs[j], num(tonumber(remaining) - g * weight(obs[j])) .. ',' .. reset)
+for _, part in ipairs(parts) do
+  local p = part.p
+  local items = {}
+  for m, _ in pairs(part.longest) do items[#items + 1] = m .. '=' .. num(weight(part, m)) end
+  local reservation = table.concat(items, ',')
+  redis.call('ZREM', p .. ':wait', client)
+  for k = 1, g do
+    local l = part.lease
+    if k > 1 then l = l .. '.' .. k end
+    redis.call('ZADD', p .. ':held', num(now), l)
+    redis.call('HSET', p .. ':res', l, reservation)
+    redis.call('SADD', ns .. ':cl:' .. client, p .. '|' .. l)
   end
+  local obs = part.obs
+  for j = 1, #obs, 2 do
+    local remaining, reset = string.match(obs[j + 1], '^([^,]+),([^,]+)$')
+    if tonumber(reset) > now then
+      redis.call('HSET', p .. ':obs', obs[j], num(tonumber(remaining) - g * weight(part, obs[j])) .. ',' .. reset)
+    end
+  end
+  part.held = part.held + g
+  for i, w in ipairs(part.windows) do part.used[i] = part.used[i] + g * weight(part, w.m) end
 end
-held = held + g
-for i, w in ipairs(windows) do used[i] = used[i] + g * weight(w.m) end
-return reply(g, 'ok', now)
+return reply(g, 'ok', now, 0)
 `;
 
 /**

@@ -1,5 +1,6 @@
 import { ConfigurationError, type Limiter, type LimiterStore, type ServiceOptions, type StoreContext } from "runcue";
 import { Link, type RedisScriptClient } from "./link.js";
+import { Acquirer } from "./acquire.js";
 import { CLAIMS, RedisLimiter, type LimiterTuning } from "./limiter.js";
 
 /** Options of {@link RedisStore}. */
@@ -50,6 +51,8 @@ export class RedisStore implements LimiterStore {
   readonly #retryMs: number;
   readonly #onError: (error: Error) => void;
   readonly #limiters: RedisLimiter[] = [];
+  /** Every limiter's acquires, alone or a lane's together, in one script call each. */
+  readonly #acquirer: Acquirer;
 
   constructor(options: RedisStoreOptions) {
     const namespace = options?.namespace;
@@ -75,6 +78,7 @@ export class RedisStore implements LimiterStore {
       serverTime: options.time !== "cue",
       onError: this.#onError,
     });
+    this.#acquirer = new Acquirer(this.#link, this.#retryMs);
   }
 
   /** The namespace's key prefix in Redis (`{runcue:<namespace>}`); every key starts with it. */
@@ -114,7 +118,7 @@ export class RedisStore implements LimiterStore {
   }
 
   limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter {
-    const limiter = new RedisLimiter(name, options, context, this.#link, this.#tuning());
+    const limiter = new RedisLimiter(name, options, context, this.#link, this.#tuning(), this.#acquirer);
     this.#limiters.push(limiter);
     return limiter;
   }
@@ -126,7 +130,7 @@ export class RedisStore implements LimiterStore {
    * A dead process's claims are freed with its slots, after the lease.
    */
   claims(context: StoreContext): Limiter {
-    const limiter = new RedisLimiter("submit keys", { concurrent: 1, per: (work) => work.key ?? "" }, context, this.#link, this.#tuning(), CLAIMS);
+    const limiter = new RedisLimiter("submit keys", { concurrent: 1, per: (work) => work.key ?? "" }, context, this.#link, this.#tuning(), this.#acquirer, CLAIMS);
     this.#limiters.push(limiter);
     return limiter;
   }

@@ -1,5 +1,6 @@
 // A child process of the multi-process tests: one cue sharing a service through RedisStore.
-// Env: RCR_NS (namespace), RCR_MODE ("rate" | "hold" | "tokens" | "keyed" | "keyhold"), RCR_COUNT (works;
+// Env: RCR_NS (namespace), RCR_MODE ("rate" | "two" | "hold" | "tokens" | "keyed" | "keyhold"; "two": the
+// task uses "api" as in "rate" and "db" with concurrent: 3), RCR_COUNT (works;
 // in "keyed" mode, rounds of one work per key k0..k3, each round after the last is idle),
 // RCR_START_AT (epoch ms to start at, or "go": wait for it on stdin), RCR_LEASE_MS, RCR_URL,
 // RCR_RATE (the "rate" mode's limit, default "20/s"; always concurrent: 5).
@@ -18,17 +19,18 @@ const now = (): number => performance.timeOrigin + performance.now();
 const store = new RedisStore({ url: env.RCR_URL ?? "redis://127.0.0.1:6379", namespace: env.RCR_NS as string, leaseMs: Number(env.RCR_LEASE_MS ?? "10000") });
 await store.ready();
 const cue = new Cue({ store });
-if (mode === "rate") cue.service("api", { rate: env.RCR_RATE ?? "20/s", concurrent: 5 });
+if (mode === "rate" || mode === "two") cue.service("api", { rate: env.RCR_RATE ?? "20/s", concurrent: 5 });
 else if (mode === "tokens") cue.service("api", { rate: "100 tokens/s" });
 else if (mode === "keyed") cue.service("api", { concurrent: 10 });
 else cue.service("api", { concurrent: 2 });
+if (mode === "two") cue.service("db", { concurrent: 3 });
 const keyed = mode === "keyed" || mode === "keyhold";
 /** "keyed": the [start, end] of each work, by its submit key. */
 const keySpans: Record<string, [number, number][]> = {};
 const starts: number[] = [];
 const costs: number[] = [];
 const spans: [number, number][] = [];
-cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) => ({ tokens: work.params.tokens ?? 0 }) }, async (work) => {
+cue.task("call", { uses: mode === "two" ? ["api", "db"] : "api", cost: (work: { params: { tokens?: number } }) => ({ tokens: work.params.tokens ?? 0 }) }, async (work) => {
   starts.push(now());
   if (starts.length === 1) say({ first: starts[0] });
   costs.push((work.params as { tokens?: number }).tokens ?? 0);
@@ -41,7 +43,7 @@ cue.task("call", { uses: "api", cost: (work: { params: { tokens?: number } }) =>
     (keySpans[work.key as string] ??= []).push([at, now()]);
   } else {
     const at = starts[starts.length - 1] as number;
-    await sleep(systemClock, 5);
+    await sleep(systemClock, mode === "two" ? 100 : 5);
     spans.push([at, now()]);
   }
 });

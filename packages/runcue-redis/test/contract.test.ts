@@ -2,7 +2,7 @@
 // the virtual clock of the tests: `time: "cue"`), one namespace per test.
 import { afterAll, beforeAll } from "vitest";
 import type { LimiterStore } from "runcue";
-import { describeClaimsContract, describeLimiterContract } from "../../runcue/test/limiter-contract.js";
+import { describeClaimsContract, describeJointContract, describeLimiterContract } from "../../runcue/test/limiter-contract.js";
 import { RedisStore } from "../src/index.js";
 import { REDIS_URL, connectOrExplain, dropNamespace, uniqueNamespace } from "./redis-helpers.js";
 
@@ -30,3 +30,4 @@ async function dispose(store: LimiterStore): Promise<void> {
 
 describeLimiterContract("redis", makeStore, dispose);
 describeClaimsContract("redis", makeStore, dispose);
+describeJointContract("redis", makeStore, dispose);

@@ -60,6 +60,24 @@ describe("processes sharing a service through Redis", () => {
     expect(utilisation).toBeGreaterThan(0.6);
   }, 90_000);
 
+  it("three processes, a task through two shared services (20/s, concurrent 3): both limits hold across them", async () => {
+    const ns = namespace("two");
+    const perChild = 30;
+    const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "two", RCR_COUNT: String(perChild), RCR_START_AT: "go" }));
+    await startTogether(children);
+    expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0, 0]);
+    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const starts = finals.flatMap((f) => f.starts as number[]);
+    const spans = finals.flatMap((f) => f.spans as [number, number][]);
+    const calls = finals.reduce((n, f) => n + (f.scriptCalls as number), 0);
+    expect(starts).toHaveLength(3 * perChild);
+    const max = maxInWindow(starts, 1000);
+    const running = maxOverlap(spans);
+    process.stdout.write(`3 processes, a task using "api" (20/s) and "db" (concurrent 3), works of 100 ms: max ${max} starts in a sliding second, at most ${running} running; ${(calls / starts.length).toFixed(2)} script calls per start\n`);
+    expect(max).toBeLessThanOrEqual(20);
+    expect(running).toBeLessThanOrEqual(3);
+  }, 45_000);
+
   it("a killed process's slots come back after its lease", async () => {
     const ns = namespace("crash");
     const leaseMs = 1500;

@@ -15,7 +15,7 @@ export type { BlockedInfo } from "./engine/explain.js";
 export type { CueStatus, ListOptions } from "./engine/queries.js";
 export type { CueSummary, CueTotals, ServiceSummary } from "./engine/summary.js";
 export type { ServiceOptions } from "./limits/service-options.js";
-export type { Limiter, LimitBlock, ServiceStatus } from "./limits/limiter.js";
+export type { JointAcquire, Limiter, LimitBlock, ServiceStatus } from "./limits/limiter.js";
 export { memoryStore } from "./limits/store.js";
 export { ServiceHandle } from "./service-handle.js";
 export type { Observation } from "./service-handle.js";

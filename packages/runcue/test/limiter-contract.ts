@@ -2,7 +2,7 @@
 // asynchronous answers (limiter.contract.test.ts), and stores in add-on packages (runcue-redis)
 // call `describeLimiterContract`.
 import { afterEach, describe, expect, it } from "vitest";
-import { Cue, VirtualClock, sleep, type Costs, type Limiter, type LimiterStore, type ServiceOptions } from "runcue";
+import { Cue, VirtualClock, sleep, type Costs, type JointAcquire, type Limiter, type LimiterStore, type ServiceOptions } from "runcue";
 import { maxInWindow } from "./helpers.js";
 
 type LimitRequest = { readonly cost: Costs | undefined };
@@ -232,6 +232,60 @@ export function describeClaimsContract(name: string, makeStore: () => LimiterSto
       }
       expect(most).toBe(2); // one of each key at a time: x and y together
       await Promise.all(cues.map((c) => c.stop()));
+    });
+  });
+}
+
+/**
+ * The contract of a store's joint acquire (`Limiter.joint`): several of its limiters granted in
+ * one step, in all or in none; a refusal answers when all could fit (the latest part's time).
+ */
+export function describeJointContract(name: string, makeStore: () => LimiterStore, dispose?: (store: LimiterStore) => Promise<void>): void {
+  describe(`the joint acquire contract: ${name}`, () => {
+    const made: LimiterStore[] = [];
+    afterEach(async () => {
+      for (const store of made.splice(0)) await dispose?.(store);
+    });
+    const two = (a: ServiceOptions, b: ServiceOptions): [Limiter, Limiter, JointAcquire] => {
+      const store = makeStore();
+      made.push(store);
+      const context = { clock: new VirtualClock(), rateGuardMs: 0, wake: () => undefined };
+      const first = store.limiter("a", a, context);
+      const second = store.limiter("b", b, context);
+      if (first.joint === undefined || first.joint !== second.joint) throw new Error(`${name}: its limiters share no joint acquire`);
+      return [first, second, first.joint];
+    };
+    const none: undefined[] = [undefined, undefined];
+
+    it("grants every part or none: a full part leaves the others untouched", async () => {
+      const [a, b, joint] = two({ concurrent: 1 }, { concurrent: 1 });
+      const onB = req();
+      expect(await b.tryAcquire(0, undefined, onB)).toBe(true); // b is full
+      expect(await joint.tryAcquire(0, [a, b], none, req())).toBe(Infinity);
+      expect(b.block(0)?.reason).toBe("service_full");
+      expect(a.block(0)).toBeUndefined();
+      const onA = req();
+      expect(await a.tryAcquire(0, undefined, onA)).toBe(true); // a's one slot was not taken
+      a.cancel(undefined, onA);
+      b.cancel(undefined, onB);
+      const both = req();
+      expect(await joint.tryAcquire(0, [a, b], none, both)).toBe(true);
+      expect(await a.tryAcquire(0, undefined, req())).toBe(Infinity); // now both are taken
+      expect(await b.tryAcquire(0, undefined, req())).toBe(Infinity);
+      a.release(undefined);
+      b.release(undefined);
+      expect(await joint.tryAcquire(0, [a, b], none, req())).toBe(true);
+    });
+
+    it("answers the latest time at which every part fits, and takes no rate start when refused", async () => {
+      const [a, b, joint] = two({ rate: { limit: 1, interval: 1000 } }, { rate: { limit: 1, interval: 2000 } });
+      const first = req();
+      expect(await joint.tryAcquire(0, [a, b], none, first)).toBe(true);
+      a.commit(0, undefined, first);
+      b.commit(0, undefined, first);
+      expect(await joint.tryAcquire(100, [a, b], none, req())).toBe(2000);
+      // Refused at 100: a's window took no reservation, so a alone fits at 1000.
+      expect(await a.tryAcquire(1000, undefined, req())).toBe(true);
     });
   });
 }

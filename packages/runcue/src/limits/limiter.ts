@@ -85,6 +85,23 @@ export interface ObserveOptions {
 }
 
 /**
+ * Several limiters of one store acquired in one atomic step: a start through every service a
+ * work uses (and its key's claim) is granted in all of them or in none, in one round trip.
+ * A store shared by many processes offers it so that a work never holds one service's slot
+ * while another refuses (the others would see that slot taken meanwhile).
+ */
+export interface JointAcquire {
+  /**
+   * Like {@link Limiter.tryAcquire}, for every limiter in `parts` (each of which has this same
+   * `joint`), `keys[i]` being the key of `parts[i]`: `true` when every part took a slot and
+   * reserved the start, else the earliest time all could fit (`Infinity`: only a finish frees
+   * a slot) with nothing taken. Each part's reservation is then committed, cancelled, released
+   * and reported through that part, as after its own `tryAcquire`.
+   */
+  tryAcquire(now: number, parts: readonly Limiter[], keys: readonly (string | undefined)[], request: LimitRequest): true | number | Promise<true | number>;
+}
+
+/**
  * The limits of one service, as the scheduler sees them. `key` is the work's key with `per`
  * (undefined otherwise); `request` is the work (its `cost`), also the identity a start is
  * settled by in `report`.
@@ -96,6 +113,12 @@ export interface Limiter {
   readonly timed: boolean;
   /** True when limits are per key (`per`). */
   readonly keyed: boolean;
+  /**
+   * Set when the store can acquire this limiter together with others of the same store in one
+   * atomic step (the same object on each): a lane whose every limiter has the same `joint`
+   * acquires through it instead of one limiter after the other.
+   */
+  readonly joint?: JointAcquire;
   /** The work's key (`per`), or undefined. @throws ConfigurationError when `per` returns a non-string. */
   keyOf(work: object): string | undefined;
   /**

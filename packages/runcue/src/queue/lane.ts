@@ -1,5 +1,5 @@
 import type { Costs, LimitRequest } from "../limits/costs.js";
-import type { Limiter } from "../limits/limiter.js";
+import type { JointAcquire, Limiter } from "../limits/limiter.js";
 import { Fifo, type FifoItem } from "./fifo.js";
 import { Heap, type HeapItem } from "./heap.js";
 
@@ -47,6 +47,8 @@ export class Lane<T extends LaneItem = LaneItem> {
   lastStart = 0;
   /** True when a service of this lane has a rate limit (start times must be exact). */
   readonly timed: boolean;
+  /** With several limiters of one store that acquires them together: that store's joint acquire. */
+  readonly #joint: JointAcquire | undefined;
   readonly #heap = new Heap<T>(runsBefore);
   readonly #fifo = new Fifo<T>();
   /** When the lane's wake-up timer fires (Infinity: none armed). Written by the dispatcher only. */
@@ -66,6 +68,8 @@ export class Lane<T extends LaneItem = LaneItem> {
     this.keys = claim === undefined ? keys : [claim.key, ...keys];
     this.keyed = this.keys.some((k) => k !== undefined);
     this.timed = this.limiters.some((l) => l.timed);
+    const joint = this.limiters[0]?.joint;
+    this.#joint = this.limiters.length > 1 && joint !== undefined && this.limiters.every((l) => l.joint === joint) ? joint : undefined;
   }
 
   get size(): number {
@@ -105,6 +109,11 @@ export class Lane<T extends LaneItem = LaneItem> {
    */
   acquire(now: number, work: T): true | number | Promise<true | number> {
     const limiters = this.limiters;
+    if (this.#joint !== undefined) {
+      const r = this.#joint.tryAcquire(now, limiters, this.keys, work);
+      // A store that failed to answer is asked again in a second.
+      return typeof r === "object" ? r.catch(() => now + 1000) : r;
+    }
     for (let i = 0; i < limiters.length; i++) {
       const r = (limiters[i] as Limiter).tryAcquire(now, this.keys[i], work);
       if (r === true) continue;
