@@ -65,6 +65,22 @@ describe("a weighted window shared by processes", () => {
 });
 
 describe("one set of limits per service and namespace", () => {
+  it("the second cue to give a shared service other limits: its start() rejects with a ConfigurationError naming both", async () => {
+    const ns = namespace("conflict-start");
+    const a = new RedisStore({ url: REDIS_URL, namespace: ns });
+    const b = new RedisStore({ url: REDIS_URL, namespace: ns, onError: () => undefined });
+    const first = new Cue({ store: a });
+    const second = new Cue({ store: b });
+    first.service("api", { rate: "10/s", concurrent: 2 });
+    await expect(first.start()).resolves.toBe(first);
+    second.service("api", { rate: "20/s", concurrent: 2 });
+    const rejected = await second.start().then(() => undefined, (e: unknown) => e);
+    expect(rejected).toBeInstanceOf(ConfigurationError);
+    expect((rejected as Error).message).toMatch(/Service "api" is registered in Redis namespace .* with other limits: \{"rate":\["10\/s"\],"concurrent":2\} there, \{"rate":\["20\/s"\],"concurrent":2\} here/);
+    await Promise.all([first.stop(), second.stop()]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it("a cue giving a shared service other limits: ready() rejects with a ConfigurationError naming both, and nothing starts", async () => {
     const ns = namespace("conflict");
     const errors: Error[] = [];

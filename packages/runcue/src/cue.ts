@@ -241,11 +241,22 @@ export class Cue<T extends TaskMap = AnyTasks> extends CueEvents<T> {
     return this.#schedules?.list() ?? [];
   }
 
-  /** Starts dispatching and the schedules (again, after `stop`). Calling it twice is harmless. */
-  start(): this {
+  /**
+   * Starts dispatching and the schedules (again, after `stop`). Calling it twice is harmless.
+   * Dispatch starts at once; the promise says whether the store agrees: it resolves with the
+   * cue once the store is ready (at once in memory; a shared store once connected, checked, and
+   * its services' limits compared with every other cue's), and rejects with the store's error,
+   * e.g. a `ConfigurationError` naming both limits of a service another cue registered
+   * differently. Not awaiting it is fine: its rejection is never unhandled (the store reports
+   * it too, and the service it is about starts nothing).
+   */
+  start(): Promise<this> {
     this.#engine.start();
     this.#schedules?.start();
-    return this;
+    const store = this.#engine.options.store;
+    const ready = store.ready === undefined ? Promise.resolve(this) : store.ready().then(() => this);
+    ready.catch(() => undefined);
+    return ready;
   }
 
   /**

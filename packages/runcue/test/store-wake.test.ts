@@ -61,3 +61,38 @@ describe("StoreContext.wake", () => {
     await cue.stop();
   });
 });
+
+describe("start() and the store's ready()", () => {
+  it("resolves with the cue in memory, and dispatch does not wait for it", async () => {
+    const { cue, clock } = virtualCue();
+    cue.service("api", { concurrent: 1 });
+    let ran = 0;
+    cue.task("call", { uses: "api" }, () => void ran++);
+    const started = cue.start();
+    await cue.submit("call");
+    await clock.advance(0);
+    expect(ran).toBe(1);
+    await expect(started).resolves.toBe(cue);
+    await cue.stop();
+  });
+
+  it("rejects with the store's error; not awaited, the rejection is never unhandled", async () => {
+    const error = new Error("limits disagree");
+    const store: LimiterStore = { limiter: (name, options, context) => memoryStore.limiter(name, options, context), ready: () => Promise.reject(error) };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { cue } = virtualCue({ store });
+      await expect(cue.start()).rejects.toBe(error);
+      await cue.stop();
+      const { cue: careless } = virtualCue({ store });
+      void careless.start(); // the store reports it; start() must not crash the process
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await careless.stop();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -62,7 +62,8 @@ function workerCue(): Cue {
   cue.service("cpu", { concurrent: 2 });
   cue.on("fail", () => undefined);
   cues.push(cue);
-  return cue.start();
+  void cue.start();
+  return cue;
 }
 
 /**
@@ -73,7 +74,8 @@ function oneSlot(options: TaskOptions): { cue: Cue; warm: TaskHandle<unknown, un
   const cue = new Cue();
   cue.service("one", { concurrent: 1 });
   cue.on("fail", () => undefined);
-  cues.push(cue.start());
+  void cue.start();
+  cues.push(cue);
   const { workerPool } = options;
   const warm = cue.task("warm", { uses: "one", worker: behaviors, ...(workerPool ? { workerPool } : {}) });
   const timed = cue.task("timed", { ...options, uses: "one", worker: behaviors });
@@ -146,7 +148,8 @@ describe("a worker task runs its module's default export off the event loop", ()
   it("a service with per caps each key, not the pool: works of two keys run in two workers at once", async () => {
     const cue = new Cue();
     cue.service("api", { concurrent: 1, per: (work) => String((work.params as { user: string }).user) });
-    cues.push(cue.start());
+    void cue.start();
+  cues.push(cue);
     const echo = cue.task("echo", { uses: "api", worker: behaviors });
     // Each work outlasts a thread's start on a loaded machine, so the pool cannot hand the second
     // work to the first thread once it is free: only a pool of two runs them.

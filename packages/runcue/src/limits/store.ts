@@ -33,6 +33,12 @@ export interface LimiterStore {
    * store: a cue already keeps one pending or running work per key).
    */
   claims?(context: StoreContext): Limiter;
+  /**
+   * For a store with a connection: resolves once it can answer (connected, checked, the limits
+   * of the services made so far agreed with every other cue's), rejects with why not.
+   * `cue.start()` returns it.
+   */
+  ready?(): Promise<void>;
 }
 
 /** The default store: every service's limits live in this process and answer synchronously. */
