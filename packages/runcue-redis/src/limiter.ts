@@ -15,6 +15,8 @@ export interface LimiterTuning {
   retryMs: number;
   /** Receives a configuration conflict with another cue (once per conflict). */
   onError: (error: Error) => void;
+  /** Append each start's Redis time to the scope's `starts` list (the store's `audit` option). */
+  audit: boolean;
 }
 
 const COUNT = "#";
@@ -308,7 +310,7 @@ export class RedisLimiter implements Limiter, PartLimiter {
     const ttl = Math.max(...this.#windows.map((w) => w.intervalMs), 0) + this.#context.rateGuardMs + 1000;
     const costs = this.#costs(request, true);
     const link = this.#link;
-    link.send(COMMIT, [scope.prefix], [link.time(at), lease, costs, String(Math.ceil(ttl))], (recorded) => link.journal.committed(lease, scope.prefix, Number(recorded), costs, Math.ceil(ttl)));
+    link.send(COMMIT, [scope.prefix], [link.time(at), lease, costs, String(Math.ceil(ttl)), this.#tuning.audit ? "1" : ""], (recorded) => link.journal.committed(lease, scope.prefix, Number(recorded), costs, Math.ceil(ttl)));
   }
 
   cancel(key: string | undefined, request: LimitRequest): void {

@@ -204,21 +204,28 @@ return reply(g, 'ok', now, 0)
  * the handler's synchronous part ran, so never earlier than the real start). A lease already in
  * a log stays as it is (a commit sent twice, or a reservation its dead owner's reaping counted);
  * one whose reservation Redis lost (a restart) is still recorded, at this later time.
- * KEYS: scope prefix. ARGV: time, lease, recorded costs, log ttl ms. Returns the time recorded.
+ * KEYS: scope prefix. ARGV: time, lease, recorded costs, log ttl ms, `1` to also append the
+ * start's time to the scope's audit list `p:starts` (the store's `audit` option). Returns the
+ * time recorded.
  */
 export const COMMIT = `${COMMON}
 local p = KEYS[1]
 local now = clock(ARGV[1])
 local lease, ttl = ARGV[2], tonumber(ARGV[4])
 if redis.call('HDEL', p .. ':res', lease) == 1 then ring(p, now) end
+local added = false
 for m, w in pairs(costs(ARGV[3])) do
   local log = p .. ':log:' .. m
-  if redis.call('ZADD', log, 'NX', num(now), lease) == 1 and m ~= '#' then
-    redis.call('HSET', log .. ':wt', lease, num(w))
-    redis.call('PEXPIRE', log .. ':wt', ttl)
+  if redis.call('ZADD', log, 'NX', num(now), lease) == 1 then
+    added = true
+    if m ~= '#' then
+      redis.call('HSET', log .. ':wt', lease, num(w))
+      redis.call('PEXPIRE', log .. ':wt', ttl)
+    end
   end
   redis.call('PEXPIRE', log, ttl)
 end
+if added and ARGV[5] == '1' then redis.call('RPUSH', p .. ':starts', num(now)) end
 return num(now)
 `;
 

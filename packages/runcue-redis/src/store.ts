@@ -32,6 +32,13 @@ export interface RedisStoreOptions {
   time?: "redis" | "cue";
   /** Receives errors Redis answered to a queued call (a bug to report). @default console.error */
   onError?: (error: Error) => void;
+  /**
+   * For tests and audits: every start on a service with a rate window also appends the time Redis
+   * stamped it with (ms, Redis `TIME`) to the list `<prefix>:s:<service>:starts` (with `per`,
+   * `...:k:<key>:starts`), so the limits can be checked against Redis's own record. The lists
+   * grow with every start: delete them yourself. @default false
+   */
+  audit?: boolean;
 }
 
 /**
@@ -50,6 +57,7 @@ export class RedisStore implements LimiterStore {
   readonly #pollMs: number;
   readonly #retryMs: number;
   readonly #onError: (error: Error) => void;
+  readonly #audit: boolean;
   readonly #limiters: RedisLimiter[] = [];
   /** Every limiter's acquires, alone or a lane's together, in one script call each. */
   readonly #acquirer: Acquirer;
@@ -69,6 +77,10 @@ export class RedisStore implements LimiterStore {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid time for RedisStore: ${JSON.stringify(options.time)} (expected "redis" or "cue")`);
     }
     this.#onError = options.onError ?? ((error) => console.error(error));
+    if (options.audit !== undefined && typeof options.audit !== "boolean") {
+      throw new ConfigurationError("ERR_INVALID_OPTION", `Invalid audit for RedisStore: ${JSON.stringify(options.audit)} (expected true or false)`);
+    }
+    this.#audit = options.audit ?? false;
     this.#link = new Link({
       url: options.url,
       client: options.client,
@@ -114,7 +126,7 @@ export class RedisStore implements LimiterStore {
   }
 
   #tuning(): LimiterTuning {
-    return { pollMs: this.#pollMs, retryMs: this.#retryMs, onError: this.#onError };
+    return { pollMs: this.#pollMs, retryMs: this.#retryMs, onError: this.#onError, audit: this.#audit };
   }
 
   limiter(name: string, options: ServiceOptions, context: StoreContext): Limiter {

@@ -16,7 +16,7 @@ const count = Number(env.RCR_COUNT ?? "10");
 const say = (event: object): void => void process.stdout.write(`${JSON.stringify({ pid: process.pid, ...event })}\n`);
 const now = (): number => performance.timeOrigin + performance.now();
 
-const store = new RedisStore({ url: env.RCR_URL ?? "redis://127.0.0.1:6379", namespace: env.RCR_NS as string, leaseMs: Number(env.RCR_LEASE_MS ?? "10000") });
+const store = new RedisStore({ url: env.RCR_URL ?? "redis://127.0.0.1:6379", namespace: env.RCR_NS as string, leaseMs: Number(env.RCR_LEASE_MS ?? "10000"), audit: true });
 await store.ready();
 const cue = new Cue({ store });
 if (mode === "rate" || mode === "two") cue.service("api", { rate: env.RCR_RATE ?? "20/s", concurrent: 5 });

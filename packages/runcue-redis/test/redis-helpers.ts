@@ -67,3 +67,13 @@ export function maxOverlap(intervals: [number, number][]): number {
   for (const [, d] of events) most = Math.max(most, (running += d));
   return most;
 }
+
+/** The start times Redis itself stamped for a service (the `audit` list of a store made with `audit: true`). */
+export async function auditedStarts(namespace: string, service: string): Promise<number[]> {
+  const client = await connectOrExplain();
+  try {
+    return (await client.lRange(`{runcue:${namespace}}:s:${encodeURIComponent(service)}:starts`, 0, -1)).map(Number);
+  } finally {
+    client.destroy();
+  }
+}
