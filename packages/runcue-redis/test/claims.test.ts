@@ -51,6 +51,8 @@ describe("submit keys shared through Redis", () => {
     holder.start();
     await holder.submit("call", {}, { key: "report-7" });
     await until(() => holder.status().running === 1);
+    const waits: unknown[] = [];
+    waiter.on("wait", (event) => void waits.push(event));
     waiter.start();
     const id = await waiter.submit("call", {}, { key: "report-7" });
     await until(() => waiter.debugBlocked().some((x) => x.reason === "key_held"));
@@ -68,6 +70,7 @@ describe("submit keys shared through Redis", () => {
     // Woken by the key's bell (the poll is 60 s away; the test's timeout is 20 s).
     await waiter.wait(id);
     expect(ran).toContain("report-7");
+    expect(waits, JSON.stringify(waits)).toEqual([]); // a held key is no rate window: no `wait` event claims one
     await Promise.all([holder.stop(), waiter.stop()]);
     await Promise.all([a.close(), b.close()]);
   }, 20_000);

@@ -157,7 +157,9 @@ export class Engine {
       woke: (now) => this.watchdog.activity(now),
       laneDropped: (lane) => this.catalog.dropLane(lane),
       waiting: (lane, until, now) => {
-        if (this.events.has("wait")) this.events.emit("wait", waitPayload(lane, until, now));
+        if (!this.events.has("wait")) return;
+        const payload = waitPayload(lane, until, now);
+        if (payload !== undefined) this.events.emit("wait", payload);
       },
       pump,
     });

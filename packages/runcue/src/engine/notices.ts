@@ -1,5 +1,6 @@
 import { messageOf } from "../errors.js";
 import type { BlockReason, CueEventMap } from "../events/event-map.js";
+import type { Limiter } from "../limits/limiter.js";
 import type { Lane } from "../queue/lane.js";
 import type { WorkRecord } from "../work/record.js";
 import type { Work } from "../work/work.js";
@@ -12,8 +13,21 @@ export function countReasons(infos: readonly BlockedInfo[]): { reason: BlockReas
   return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
 }
 
-/** The `wait` event of a lane that must wait until `until`: for a pushback pause, or a rate window. */
-export function waitPayload(lane: Lane<WorkRecord>, until: number, now: number): CueEventMap["wait"] {
+/**
+ * The `wait` event of a lane that must wait until `until`: for a pushback pause, or a rate window;
+ * undefined when its limits do not say so (a shared store asks again at a poll time while another
+ * process holds every slot or the work's key, or while it is unreachable, or to refresh an answer
+ * that changed on the way): that is no `wait`, and `debugBlocked()` says why.
+ */
+export function waitPayload(lane: Lane<WorkRecord>, until: number, now: number): CueEventMap["wait"] | undefined {
+  let rate = false;
+  for (let i = 0; i < lane.limiters.length && !rate; i++) {
+    const block = (lane.limiters[i] as Limiter).block(now, lane.keys[i], lane.peek());
+    if (block === undefined) continue;
+    if (block.reason !== "rate_limited") return undefined;
+    rate = true;
+  }
+  if (!rate) return undefined;
   const paused = lane.services.some((l) => l.pausedUntil(now) > now);
   return { services: lane.services.map((l) => l.name), reason: paused ? "paused" : "rate_limited", until };
 }
