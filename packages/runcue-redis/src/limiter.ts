@@ -1,6 +1,6 @@
 import { ConfigurationError, MemoryLimiter, type Costs, type JointAcquire, type LimitBlock, type Limiter, type ObserveOptions, type ServiceOptions, type ServiceStatus, type StoreContext } from "runcue";
 import type { Link } from "./link.js";
-import { Scope, type WindowSpec } from "./scope.js";
+import { Scope, encodeKey, type WindowSpec } from "./scope.js";
 import { COMMIT, FREE, OBSERVE, PAUSE, REPORT } from "./scripts.js";
 import type { AcquirePart, LimitRequest, PartLimiter } from "./part.js";
 import { REGISTER } from "./session-scripts.js";
@@ -61,7 +61,7 @@ export class RedisLimiter implements Limiter, PartLimiter {
    * @param prefix where its state lives in Redis, under the namespace: `s:<name>` for a service,
    * `claims` for the submit keys' claims (no service name encodes to it).
    */
-  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning, joint: JointAcquire, prefix = `s:${encodeURIComponent(name)}`) {
+  constructor(name: string, options: ServiceOptions, context: StoreContext, link: Link, tuning: LimiterTuning, joint: JointAcquire, prefix = `s:${encodeKey(name)}`) {
     this.name = name;
     this.joint = joint;
     this.#link = link;
@@ -113,7 +113,7 @@ export class RedisLimiter implements Limiter, PartLimiter {
     if (key === undefined) return this.#base;
     let scope = this.#keys.get(key);
     if (scope === undefined) {
-      scope = new Scope(`${this.#service}:k:${encodeURIComponent(key)}`);
+      scope = new Scope(`${this.#service}:k:${encodeKey(key)}`, key);
       this.#keys.set(key, scope);
     }
     return scope;
@@ -223,7 +223,7 @@ export class RedisLimiter implements Limiter, PartLimiter {
    */
   refused(part: AcquirePart, reason: string, retryAt: number, asked: number, now: number, local: (t: number) => number): number {
     const scope = part.scope;
-    const key = JSON.stringify(decodeURIComponent(scope.prefix.slice(this.#service.length + 3)));
+    const key = JSON.stringify(scope.key);
     const who = scope === this.#base ? `Service '${this.name}'` : `Service '${this.name}' key ${key}`;
     const remote = scope.held > scope.local;
     const poll = Math.max(now, asked) + this.#tuning.pollMs;

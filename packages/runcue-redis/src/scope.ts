@@ -1,5 +1,20 @@
 import type { KeyStatus, LimitBlock, WindowStatus } from "runcue";
 
+/**
+ * A service name or key as it appears in Redis keys: URI-encoded (so it holds no `:`, `{` or `}`),
+ * or, when it is not well-formed UTF-16 (a lone surrogate, which `encodeURIComponent` refuses),
+ * `%u` and its code units in hex (never the output of `encodeURIComponent`, so never a collision).
+ */
+export function encodeKey(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    let hex = "%u";
+    for (let i = 0; i < s.length; i++) hex += s.charCodeAt(i).toString(16).padStart(4, "0");
+    return hex;
+  }
+}
+
 /** One window as the scripts see it. */
 export interface WindowSpec {
   measure: string | undefined;
@@ -16,6 +31,8 @@ export interface WindowSpec {
 export class Scope {
   /** The Redis key prefix of the scope. */
   readonly prefix: string;
+  /** The key (`per`, or a claimed submit key) of the scope, undefined for a service's own. */
+  readonly key: string | undefined;
   /** Leases reserved and not yet committed or cancelled, oldest first. */
   reserved: string[] = [];
   /** Leases of started works, oldest first (a release frees any one: slots are alike). */
@@ -49,8 +66,9 @@ export class Scope {
   /** The lane asked again this tick after the batch ran out. */
   starved = false;
 
-  constructor(prefix: string) {
+  constructor(prefix: string, key?: string) {
     this.prefix = prefix;
+    this.key = key;
   }
 
   /** Leases this process holds in the scope. */

@@ -205,6 +205,14 @@ export function describeClaimsContract(name: string, makeStore: () => LimiterSto
       expect(await acquire(claims, 0, req(), "a")).toBe(true);
     });
 
+    it("any string is a key: colons, braces, spaces and lone surrogates are claims of their own", async () => {
+      const claims = claimsOf(fresh());
+      const keys = ["a:b", "{tag}", "a b", "\uD800", "\uDC00", "%u", "%uD800", ""];
+      for (const key of keys) expect(await acquire(claims, 0, req(), key), JSON.stringify(key)).toBe(true);
+      for (const key of keys) expect(await acquire(claims, 0, req(), key), JSON.stringify(key)).toBe(Infinity);
+      expect(claims.block(0, "\uD800")?.details).toContain(JSON.stringify("\uD800"));
+    });
+
     it("through a cue: works of one key run one at a time, other keys beside them", async () => {
       const clock = new VirtualClock();
       const store = fresh();
