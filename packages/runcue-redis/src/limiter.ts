@@ -203,7 +203,7 @@ export class RedisLimiter implements Limiter, PartLimiter {
     scope.reserved.push(lease);
     scope.reservedFor.set(request, lease);
     this.#link.unbell(`${scope.prefix}:bell`, this.#context.wake);
-    this.#openBatch(scope, leases.slice(1), costs, request);
+    scope.openBatch(leases.slice(1), costs, (l) => this.#free(scope, l, request, true));
   }
 
   /** A grant that came too late (self-fencing): gives its leases back at once. */
@@ -254,26 +254,6 @@ export class RedisLimiter implements Limiter, PartLimiter {
         return until;
       }
     }
-  }
-
-  /**
-   * Keeps a batch's other leases for the lane's next works of this tick (handed out without a
-   * round trip); at the end of the tick, gives back what is left and sizes the next batch:
-   * twice as big when the lane still asked for more, as big as what was used when some were left.
-   */
-  #openBatch(scope: Scope, spare: string[], costs: string, request: LimitRequest): void {
-    scope.spare.push(...spare);
-    scope.spareCost = costs;
-    if (scope.batchOpen) return;
-    scope.batchOpen = true;
-    const granted = spare.length + 1;
-    setImmediate(() => {
-      const left = scope.spare.splice(0);
-      for (const l of left) this.#free(scope, l, request, true);
-      scope.batch = left.length > 0 ? Math.max(1, granted - left.length) : scope.starved ? Math.min(64, scope.batch * 2) : scope.batch;
-      scope.batchOpen = false;
-      scope.starved = false;
-    });
   }
 
   /**

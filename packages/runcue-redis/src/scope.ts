@@ -76,6 +76,27 @@ export class Scope {
     return this.reserved.length + this.committed.length;
   }
 
+  /**
+   * Keeps a batch's other leases for the lane's next works of this tick (handed out without a
+   * round trip); at the end of the tick, gives back what is left (`giveBack`) and sizes the next
+   * batch: twice as big when the lane still asked for more, as big as what was used when some
+   * were left.
+   */
+  openBatch(spare: string[], costs: string, giveBack: (lease: string) => void): void {
+    this.spare.push(...spare);
+    this.spareCost = costs;
+    if (this.batchOpen) return;
+    this.batchOpen = true;
+    const granted = spare.length + 1;
+    setImmediate(() => {
+      const left = this.spare.splice(0);
+      for (const l of left) giveBack(l);
+      this.batch = left.length > 0 ? Math.max(1, granted - left.length) : this.starved ? Math.min(64, this.batch * 2) : this.batch;
+      this.batchOpen = false;
+      this.starved = false;
+    });
+  }
+
   /** Takes the lease reserved for `request`, else the oldest reserved one. */
   takeReserved(request: object): string | undefined {
     const mine = this.reservedFor.get(request);
