@@ -142,6 +142,29 @@ describe("per-key limits", () => {
     expect(starts).toEqual({ a: [0, 10, 1000], b: [0, 10, 1000] });
   });
 
+  it("keys of two per services never share a lane, whatever characters they hold", async () => {
+    const { cue, clock } = virtualCue();
+    cue.service("a", { concurrent: 1, per: (w) => (w.params as { a: string }).a });
+    cue.service("b", { concurrent: 1, per: (w) => (w.params as { b: string }).b });
+    const spans: [string, number, number][] = [];
+    cue.task("t", { uses: ["a", "b"] }, async (w: Work<{ a: string; b: string; ms: number }>) => {
+      const at = clock.now();
+      await sleep(clock, w.params.ms);
+      spans.push([w.params.a, at, clock.now()]);
+    });
+    cue.start();
+    // Joined with a separator, the first two would be one lane: the second would run under the
+    // first's keys (a = "x\u0001y"), so beside the third, whose key a = "x" is the same as its own.
+    await cue.submit("t", { a: "x\u0001y", b: "z", ms: 300 });
+    await cue.submit("t", { a: "x", b: "y\u0001z", ms: 100 });
+    await cue.submit("t", { a: "x", b: "q", ms: 500 });
+    await clock.runUntilIdle(() => cue.idle());
+    const ofX = spans.filter(([a]) => a === "x").sort((p, q) => p[1] - q[1]) as [string, number, number][];
+    expect(ofX).toHaveLength(2);
+    expect((ofX[1] as [string, number, number])[1]).toBeGreaterThanOrEqual((ofX[0] as [string, number, number])[2]); // key a = "x": one at a time
+    expect(spans.map(([, at]) => at).sort((p, q) => p - q)).toEqual([0, 0, 100]); // "x\u0001y" and the first "x" at once
+  });
+
   it("serve keys with waiting work in turn, so a flooded key does not starve the others", async () => {
     const { cue, clock } = virtualCue();
     cue.service("api", { concurrent: 1, per: (w) => (w.params as { key: string }).key });

@@ -83,8 +83,9 @@ export class Catalog {
     const claims = work.key === undefined ? undefined : this.#claimsLimiter();
     if (!work.def.keyed && claims === undefined) return base;
     const keys = work.def.keyed ? base.services.map((l) => l.keyOf(work)) : undefined;
-    let id = keys === undefined ? base.key : `${base.key}\u0001${keys.map((k) => k ?? "").join("\u0001")}`;
-    if (claims !== undefined) id += `\u0002${work.key as string}`;
+    // One id per combination, whatever characters the keys hold (joined with a separator, "x\u0001y"
+    // + "z" and "x" + "y\u0001z" would share a lane, and one key's limits with another's works).
+    const id = JSON.stringify([base.key, keys ?? null, claims === undefined ? null : work.key]);
     let lane = this.lanes.get(id);
     if (lane === undefined) {
       lane = new Lane<WorkRecord>(id, base.services, keys, claims === undefined ? undefined : { limiter: claims, key: work.key as string });
