@@ -44,7 +44,7 @@ export type { Clock, TimerHandle } from "./time/clock.js";
 export { VirtualClock } from "./time/virtual-clock.js";
 export { CancelledError, ConfigurationError, InternalError, RuncueError, TimeoutError } from "./errors.js";
 export type { RuncueErrorCode, RuncueErrorOptions, TimeoutKind } from "./errors.js";
-export { Permanent, RateLimited, Retry, isPermanent, isRateLimited, isRetry } from "./steering.js";
+export { Permanent, RateLimited, Retry, isConfigurationError, isPermanent, isRateLimited, isRetry, isTimeoutError } from "./steering.js";
 export type { RateLimitedOptions, ResponseLike, RetryErrorOptions } from "./steering.js";
 /** @deprecated use {@link RetryErrorOptions}; kept so existing imports compile. */
 export type { RetryErrorOptions as RetryOptions } from "./steering.js";

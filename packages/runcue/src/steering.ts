@@ -5,7 +5,7 @@
  * program loads two copies of runcue.
  * @module
  */
-import { ConfigurationError, RuncueError, describeValue, type RuncueErrorOptions } from "./errors.js";
+import { ConfigurationError, RuncueError, describeValue, type RuncueErrorOptions, type TimeoutError } from "./errors.js";
 import { parseDuration, type Duration } from "./time/duration.js";
 
 /** Options of {@link Retry}. */
@@ -166,4 +166,18 @@ export function isPermanent(value: unknown): value is Permanent {
 /** True for a {@link RateLimited} from any copy of runcue (recognised by its code). */
 export function isRateLimited(value: unknown): value is RateLimited {
   return hasCode(value, "ERR_RATE_LIMITED");
+}
+
+/** True for a {@link TimeoutError} from any copy of runcue (recognised by its code): a handler, pending or stall deadline passed. */
+export function isTimeoutError(value: unknown): value is TimeoutError {
+  return hasCode(value, "ERR_TIMEOUT");
+}
+
+/** True for a {@link ConfigurationError} from any copy of runcue (recognised by its name): bad input, never worth a retry. */
+export function isConfigurationError(value: unknown): value is ConfigurationError {
+  try {
+    return value instanceof ConfigurationError || (typeof value === "object" && value !== null && (value as { name?: unknown }).name === "ConfigurationError" && typeof (value as { code?: unknown }).code === "string");
+  } catch {
+    return false;
+  }
 }

@@ -8,9 +8,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ConfigurationError,
   Cue,
+  isConfigurationError,
   isPermanent,
   isRateLimited,
   isRetry,
+  isTimeoutError,
   Permanent,
   RateLimited,
   Retry,
@@ -1133,6 +1135,39 @@ describe("fault 15: steering errors are recognised by code, not instanceof", () 
     expect(isRetry(value)).toBe(false);
     expect(isPermanent(value)).toBe(false);
     expect(isRateLimited(value)).toBe(false);
+    expect(isTimeoutError(value)).toBe(false);
+    expect(isConfigurationError(value)).toBe(false);
+  });
+
+  it("isTimeoutError and isConfigurationError recognise runcue's own errors, from any copy", async () => {
+    const { cue, clock } = virtualCue();
+    cue.onFailure(() => {});
+    cue.task("slow", { timeout: 10 }, () => sleep(clock, 100));
+    cue.start();
+    const id = await cue.submit("slow");
+    await clock.runUntilIdle(() => cue.idle());
+    const error = (await cue.get(id))?.error;
+    expect(isTimeoutError(error)).toBe(true);
+    expect(isTimeoutError(new Foreign("TimeoutError", "ERR_TIMEOUT", { kind: "handler" }))).toBe(true);
+    expect(isTimeoutError(new Retry())).toBe(false);
+    expect(isConfigurationError(new ConfigurationError("ERR_INVALID_OPTION", "bad"))).toBe(true);
+    expect(isConfigurationError(new Foreign("ConfigurationError", "ERR_INVALID_OPTION", {}))).toBe(true);
+    expect(isConfigurationError(error)).toBe(false);
+  });
+
+  it("a ConfigurationError from another copy fails the work at once, like this copy's", async () => {
+    const { cue, clock } = virtualCue();
+    cue.onFailure(() => {});
+    let calls = 0;
+    cue.task("t", { retry: { attempts: 3, delay: 10 } }, () => {
+      calls++;
+      throw new Foreign("ConfigurationError", "ERR_INVALID_OPTION", {});
+    });
+    cue.start();
+    const id = await cue.submit("t");
+    await clock.runUntilIdle(() => cue.idle());
+    expect(calls).toBe(1);
+    expect(await cue.get(id)).toMatchObject({ state: "failed", attempt: 1 });
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { ConfigurationError, toError } from "../errors.js";
-import { isPermanent, isRateLimited, isRetry } from "../steering.js";
+import { isConfigurationError, isPermanent, isRateLimited, isRetry } from "../steering.js";
 import { parseDuration, type Duration } from "../time/duration.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
@@ -43,13 +43,4 @@ export function decideOutcome(thrown: unknown, attempt: number, policy: RetryPol
     }
   }
   return { kind: "retry", error, delayMs };
-}
-
-/** `instanceof ConfigurationError`, false for values that throw when asked (revoked proxies). */
-function isConfigurationError(value: unknown): boolean {
-  try {
-    return value instanceof ConfigurationError;
-  } catch {
-    return false;
-  }
 }
