@@ -67,8 +67,8 @@ function workerCue(): Cue {
 }
 
 /**
- * A started cue with one slot, and two tasks on the same module and pool options (so one pool
- * of one worker): `warm` without a timeout, `timed` with the options given.
+ * A started cue with one slot, and two tasks on the same module, isolation and pool options (so
+ * one pool of one worker): `warm` without a timeout, `timed` with the options given.
  */
 function oneSlot(options: TaskOptions): { cue: Cue; warm: TaskHandle<unknown, unknown>; timed: TaskHandle<unknown, unknown> } {
   const cue = new Cue();
@@ -76,8 +76,8 @@ function oneSlot(options: TaskOptions): { cue: Cue; warm: TaskHandle<unknown, un
   cue.on("fail", () => undefined);
   void cue.start();
   cues.push(cue);
-  const { workerPool } = options;
-  const warm = cue.task("warm", { uses: "one", worker: behaviors, ...(workerPool ? { workerPool } : {}) });
+  const { workerPool, isolation } = options;
+  const warm = cue.task("warm", { uses: "one", worker: behaviors, ...(workerPool ? { workerPool } : {}), ...(isolation ? { isolation } : {}) });
   const timed = cue.task("timed", { ...options, uses: "one", worker: behaviors });
   return { cue, warm, timed };
 }
@@ -168,9 +168,9 @@ describe("a worker task runs its module's default export off the event loop", ()
 });
 
 describe("errors come back with their name, message, code, stack, cause and fields, and steer as in process", () => {
-  it("keeps the class, code, stack, cause and cloneable fields of a thrown error", async () => {
+  it.each(["thread", "process"] as const)("%s: keeps the class, code, stack, cause and cloneable fields of a thrown error", async (isolation) => {
     const cue = workerCue();
-    const task = cue.task("bad", { worker: behaviors });
+    const task = cue.task("bad", { worker: behaviors, isolation });
     const error = (await run(task, cue, { mode: "type-error", value: 7 })).error as TypeError & { code: string; details: unknown; cause: Error };
     expect(error).toBeInstanceOf(TypeError);
     expect(error.name).toBe("TypeError");
@@ -213,19 +213,19 @@ describe("errors come back with their name, message, code, stack, cause and fiel
     expect(isPermanent(work.error)).toBe(true);
   });
 
-  it("Retry's delay replaces the backoff", async () => {
+  it.each(["thread", "process"] as const)("%s: Retry's delay replaces the backoff", async (isolation) => {
     const cue = workerCue();
-    const task = cue.task("again", { worker: behaviors, retry: { attempts: 2, delay: "1h" } });
+    const task = cue.task("again", { worker: behaviors, isolation, retry: { attempts: 2, delay: "1h" } });
     const retry = cue.once("retry");
     const id = await task.submit({ mode: "retry", delay: 20 });
     expect((await retry).delayMs).toBe(20);
     expect((await cue.wait(id)).error?.name).toBe("Retry");
   });
 
-  it("RateLimited pauses the task's services and sends the work back without using an attempt; a plain error with its code does too", async () => {
+  it.each(["thread", "process"] as const)("%s: RateLimited pauses the task's services and sends the work back without using an attempt; a plain error with its code does too", async (isolation) => {
     for (const mode of ["rate-limited", "plain-rate-limited"]) {
       const cue = workerCue();
-      const task = cue.task("limited", { uses: "cpu", worker: behaviors });
+      const task = cue.task("limited", { uses: "cpu", worker: behaviors, isolation });
       const pause = cue.once("pause");
       const t0 = Date.now();
       const work = await run(task, cue, { mode, retryAfter: 150 });
@@ -242,14 +242,14 @@ describe("errors come back with their name, message, code, stack, cause and fiel
 describe("timeouts and cancels abort the worker's signal; a worker that does not return in its grace is terminated and replaced", () => {
   // A handler timeout counts from the hand-over to the pool, so a worker's start counts too: each
   // test warms the pool through a task without a timeout that shares it ("one" slot, one worker).
-  it("a handler that honours its signal fails with the TimeoutError, and its worker is kept", async () => {
-    const { cue, warm, timed } = oneSlot({ timeout: 200 });
+  it.each(["thread", "process"] as const)("%s: a handler that honours its signal fails with the TimeoutError, and its worker is kept", async (isolation) => {
+    const { cue, warm, timed } = oneSlot({ timeout: 200, isolation });
     const before = (await run(warm, cue, { mode: "echo" })).result as Echo;
     const work = await run(timed, cue, { mode: "sleep", ms: 10_000 });
     expect(work.error).toBeInstanceOf(TimeoutError);
     expect((work.error as TimeoutError).kind).toBe("handler");
     const after = (await run(warm, cue, { mode: "echo" })).result as Echo;
-    expect(after.threadId).toBe(before.threadId);
+    expect({ pid: after.pid, threadId: after.threadId }).toEqual({ pid: before.pid, threadId: before.threadId });
     expect(after.calls).toBe(before.calls + 2);
   });
 
@@ -333,6 +333,34 @@ describe("a worker that crashes fails only its work; the pool replaces it and th
     expect(JSON.parse(r.stdout)).toEqual({ name: "WorkerError", exitCode: 1, cause: "ERR_WORKER_OUT_OF_MEMORY", after: 1 });
   });
 
+  it("a worker process killed from outside (kill -9) fails its work with a WorkerError naming the signal; the next work runs in a new process", async () => {
+    const { cue, warm } = oneSlot({ isolation: "process" });
+    const before = (await run(warm, cue, { mode: "echo" })).result as Echo;
+    const id = await warm.submit({ mode: "sleep", ms: 10_000 });
+    await cue.once("start");
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the call reached the child
+    process.kill(before.pid, "SIGKILL");
+    const work = await cue.wait(id);
+    expect(work.state).toBe("failed");
+    const error = work.error as WorkerError;
+    expect(error).toBeInstanceOf(WorkerError);
+    expect(error.code).toBe("ERR_WORKER_EXITED");
+    expect({ exitCode: error.exitCode, signal: error.signal }).toEqual({ exitCode: null, signal: "SIGKILL" });
+    expect(error.message).toBe(`The worker process running work ${id} (task "warm", attempt 1) was killed by SIGKILL`);
+    const after = (await run(warm, cue, { mode: "echo" })).result as Echo;
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.calls).toBe(1);
+  });
+
+  it("a worker process that runs out of memory fails its work with a WorkerError naming the signal; the program carries on", () => {
+    const script = new URL("./fixtures/out-of-memory-process.mjs", import.meta.url).pathname;
+    // The child inherits the small heap (fork passes execArgv on). V8 aborts a process out of
+    // memory: no core file from that, whatever the machine's default.
+    const r = spawnSync("/bin/sh", ["-c", 'ulimit -c 0; exec "$0" --max-old-space-size=64 "$1"', process.execPath, script], { encoding: "utf8", timeout: 15_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ name: "WorkerError", exitCode: null, signal: "SIGABRT", message: 'The worker process running work 2 (task "hog", attempt 1) was killed by SIGABRT', newProcess: true, after: 1 });
+  });
+
   it("a crashed attempt is retried in a new worker", async () => {
     const cue = workerCue();
     const task = cue.task("crashy", { worker: behaviors, retry: { attempts: 2, delay: 10 } });
@@ -368,16 +396,17 @@ describe("bad input", () => {
     ["not-a-function.mjs", /^Worker module ".*not-a-function\.mjs\?log=.*" has a default export that is \{"handler":"not callable"\}, not a function/],
     ["syntax-error.mjs (written at run time)", /^Worker module ".*syntax-error\.mjs" failed to load: Unexpected token/],
     ["exits-on-load.mjs", /^Worker module ".*exits-on-load\.mjs\?log=.*" exited with code 3 while loading$/],
-  ])("a module that cannot run (%s) fails the first work with a ConfigurationError, and the next ones at once", async (name, message) => {
+  ])("a module that cannot run (%s) fails the first work with a ConfigurationError, and the next ones at once, whatever attempts are left", async (name, message) => {
     const cue = workerCue();
     // Each load of the module appends a line to this file (the fixtures read ?log= from their URL).
     const log = join(mkdtempSync(join(tmpdir(), "runcue-workers-")), "loads.txt");
     const url = name.startsWith("syntax-error") ? syntaxError() : new URL(`?log=${encodeURIComponent(log)}`, fixture(name));
     const loads = (): number => readFileSync(log, { encoding: "utf8", flag: "a+" }).split("\n").filter(Boolean).length;
-    const task = cue.task("t", { uses: "cpu", worker: url });
+    const task = cue.task("t", { uses: "cpu", worker: url, retry: { attempts: 3, delay: 10 } });
     const [first, second] = await Promise.all([run(task, cue, {}), run(task, cue, {})]);
     for (const work of [first, second]) {
       expect(work.state).toBe("failed");
+      expect(work.attempt).toBe(1);
       expect(work.error).toBeInstanceOf(ConfigurationError);
       expect(work.error?.message).toMatch(message);
     }
