@@ -22,18 +22,31 @@ describe("examples", () => {
     expect(block).toBe(readFileSync(new URL("./quick-start.ts", import.meta.url), "utf8"));
   });
 
+  /** Runs the quick start with `dir` and returns its output lines. */
+  const quickStart = (dir: string): string[] => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/quick-start.ts", dir], { encoding: "utf8", cwd: new URL("..", import.meta.url) });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    return r.stdout.trim().split("\n");
+  };
+
   it("quick start: runs three summaries, then skips them on a rerun", () => {
     const dir = temp();
-    const run = (): string[] => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "examples/quick-start.ts", dir], { encoding: "utf8", cwd: new URL("..", import.meta.url) });
-      expect(r.stderr).toBe("");
-      expect(r.status).toBe(0);
-      return r.stdout.trim().split("\n");
-    };
-    const first = run();
+    const first = quickStart(dir);
     expect(first).toHaveLength(3);
     expect(first.every((l) => l.startsWith("done"))).toBe(true);
-    expect(run().every((l) => l.startsWith("skipped"))).toBe(true);
+    expect(quickStart(dir).every((l) => l.startsWith("skipped"))).toBe(true);
+  });
+
+  it("quick start: creates a directory that does not exist yet, leaves no temporary file, and a rerun skips", () => {
+    const dir = join(temp(), "not", "yet");
+    const first = quickStart(dir);
+    expect(first.sort()).toEqual([1, 2, 3].map((page) => `done ${page}: ${join(dir, `page-${page}.txt`)}`));
+    expect(readdirSync(dir).sort()).toEqual(["page-1.txt", "page-2.txt", "page-3.txt"]);
+    expect(readFileSync(join(dir, "page-2.txt"), "utf8")).toBe("summary of page 2\n");
+    const second = quickStart(dir);
+    expect(second).toHaveLength(3);
+    expect(second.every((l) => l.startsWith("skipped"))).toBe(true);
   });
 
   it("pipeline: stages ordered by readiness; the rerun skips everything", async () => {

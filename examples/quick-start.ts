@@ -1,16 +1,21 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cue, type Work } from "runcue";
 
 const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), "runcue-"));
+mkdirSync(dir, { recursive: true });
 const cue = new Cue();
 cue.service("llm", { rate: "120/min", concurrent: 5 });
 
 const outputOf = (page: number): string => join(dir, `page-${page}.txt`);
 const summarize = cue.task("summarize", { uses: "llm" }, async (work: Work<{ page: number }>) => {
   await new Promise((r) => setTimeout(r, 20)); // stands in for the API call
-  writeFileSync(outputOf(work.params.page), `summary of page ${work.params.page}\n`);
+  // Written atomically (a temporary file, then rename): a crash never leaves a half-written
+  // summary that looks done.
+  const temporary = `${outputOf(work.params.page)}.tmp`;
+  writeFileSync(temporary, `summary of page ${work.params.page}\n`);
+  renameSync(temporary, outputOf(work.params.page));
   return outputOf(work.params.page);
 });
 // Skip work whose output already exists: rerunning the script redoes nothing.
