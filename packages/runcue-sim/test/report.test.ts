@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CueStatus } from "runcue";
-import { ConditionRecorder } from "../src/conditions.js";
+import { ConditionRecorder, type Condition } from "../src/conditions.js";
 import { resolveConfig } from "../src/config.js";
 import { depthSeries, packRows, throughputBinMs, throughputSeries, timeAxis, valueAxis } from "../src/report/charts.js";
 import { renderReport } from "../src/report/html.js";
@@ -166,25 +166,62 @@ describe("the report of real runs", () => {
   });
 });
 
+/**
+ * The conditions recorded over a 10 s run in which a RateLimited pushback paused service "api"
+ * from 1 s to 6 s. The simulated scenarios never push back, so the recorder is fed directly.
+ */
+function pausedConditions(): Condition[] {
+  let now = 0;
+  let pausedUntil = 0;
+  const epoch = 1_000_000;
+  const state = new SimState(() => now, true);
+  state.addService("api", null);
+  state.taskUses("work", ["api"]);
+  // What cue.status() says of one service; only the fields the recorder reads matter.
+  const status = (): CueStatus => ({ started: true, pending: 1, running: 0, queued: 1, checking: 0, blocked: 0, delayed: 0, retained: 0, services: [{ name: "api", active: 0, concurrent: 5, rates: [], pausedUntil }] }) as unknown as CueStatus;
+  const recorder = new ConditionRecorder(state, status, () => epoch + now, () => now);
+  now = 1000;
+  pausedUntil = epoch + 6000;
+  state.queued("1", "work", "item_0001");
+  now = 9000;
+  pausedUntil = 0;
+  state.queued("2", "work", "item_0002");
+  recorder.finish(10_000);
+  return recorder.conditions;
+}
+
 describe("when services were held back", () => {
   it("a RateLimited pushback pause is a spell that ends when the pause does", () => {
-    let now = 0;
-    let pausedUntil = 0;
-    const epoch = 1_000_000;
-    const state = new SimState(() => now, true);
-    state.addService("api", null);
-    state.taskUses("work", ["api"]);
-    // What cue.status() says of one service; only the fields the recorder reads matter.
-    const status = (): CueStatus => ({ started: true, pending: 1, running: 0, queued: 1, checking: 0, blocked: 0, delayed: 0, retained: 0, services: [{ name: "api", active: 0, concurrent: 5, rates: [], pausedUntil }] }) as unknown as CueStatus;
-    const recorder = new ConditionRecorder(state, status, () => epoch + now, () => now);
-    now = 1000;
-    pausedUntil = epoch + 6000;
-    state.queued("1", "work", "item_0001");
-    now = 9000;
-    pausedUntil = 0;
-    state.queued("2", "work", "item_0002");
-    recorder.finish(10_000);
-    expect(recorder.conditions).toEqual([{ service: "api", kind: "paused", start: 1000, end: 6000, reason: "paused by a RateLimited pushback for 5.00s" }]);
+    expect(pausedConditions()).toEqual([{ service: "api", kind: "paused", start: 1000, end: 6000, reason: "paused by a RateLimited pushback for 5.00s" }]);
+  });
+
+  it("the report marks a paused spell on its service's lane, with the reason on hover and its total in the legend", async () => {
+    const run = await simulate({ count: 2, latencyMs: 10 });
+    const scenario = findScenario("single_queue");
+    if (scenario === undefined) throw new Error("single_queue missing");
+    expect(run.summary.services.map((v) => v.name)).toEqual(["api"]);
+    const html = renderReport({
+      summary: run.summary,
+      config: resolveConfig({ seed: 1 }),
+      scenario,
+      attempts: [attempt("1", 0, 1000), attempt("2", 6000, 7000)],
+      spans: [],
+      conditions: pausedConditions(),
+      endMs: 10_000,
+    });
+    const tip = "api paused from 00:00:01.000 to 00:00:06.000 (5.00s) · paused by a RateLimited pushback for 5.00s";
+    const marks = [...html.matchAll(/<rect [^>]*class="(cond|tint)" data-kind="paused"[^>]*data-tip="([^"]*)"><title>([^<]*)<\/title>/g)];
+    // The strip above the lane and the tint behind its bars, both with the reason as tooltip and title.
+    expect(marks.map((m) => m[1]).sort()).toEqual(["cond", "tint"]);
+    for (const m of marks) expect([m[2], m[3]]).toEqual([tip, tip]);
+    // From 1 s to 6 s of a 10 s run: the strip starts a tenth of the way along the plot (which
+    // starts at x 130) and is five times that wide; in the paused colour.
+    const strip = /<rect x="([\d.]+)" [^>]*width="([\d.]+)" [^>]*class="cond" data-kind="paused" fill="(#[0-9a-f]+)"/.exec(html);
+    expect(Number(strip?.[2]) / (Number(strip?.[1]) - 130)).toBeCloseTo(5, 2);
+    expect(strip?.[3]).toBe("#b8336a");
+    expect(html).toContain(">paused: 5.00s</text>");
+    expect(html).toContain(">a RateLimited pushback</text>");
+    expect(html).not.toContain('data-kind="rate_limited"');
   });
 
   it("after Ctrl+C during a wait, the report says what the run was waiting for", async () => {
