@@ -92,11 +92,11 @@ export class Cue<T extends TaskMap = AnyTasks> extends CueEvents<T> {
   service(name: string, options?: ServiceOptions): ServiceHandle {
     checkName(name, "service name");
     const registered = this.#engine.services.get(name);
-    if (options === undefined && registered !== undefined) return new ServiceHandle(registered, this.#engine.clock, () => this.#engine.kick());
+    if (options === undefined && registered !== undefined) return new ServiceHandle(registered, this.#engine);
     options ??= {};
     checkOptions(options, SERVICE_OPTIONS, `options of service "${name}"`);
     this.#engine.addService(name, options);
-    return new ServiceHandle(this.#engine.services.get(name) as Limiter, this.#engine.clock, () => this.#engine.kick());
+    return new ServiceHandle(this.#engine.services.get(name) as Limiter, this.#engine);
   }
 
 

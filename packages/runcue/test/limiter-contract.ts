@@ -135,6 +135,20 @@ export function describeLimiterContract(name: string, makeStore: () => LimiterSt
       expect(l.pausedUntil(0, "b")).toBe(0);
     });
 
+    it("a service-wide pause holds every key", async () => {
+      const l = make(fresh(), { concurrent: 2, per: (w) => (w.params as { k: string }).k });
+      expect(await acquire(l, 0, req(), "a")).toBe(true);
+      l.commit(0, "a", req());
+      l.pause(500);
+      for (const key of ["a", "b"]) {
+        expect(await acquire(l, 100, req(), key)).toBe(500);
+        expect(l.pausedUntil(100, key)).toBe(500);
+        expect(l.block(100, key)).toMatchObject({ reason: "rate_limited", paused: true, until: 500 });
+      }
+      expect(await acquire(l, 500, req(), "b")).toBe(true);
+      expect(await acquire(l, 500, req(), "a")).toBe(true);
+    });
+
     it("an observed cap holds until its reset, on top of the limits", async () => {
       const l = make(fresh(), {});
       l.observe({ remaining: 1, resetAt: 100, measure: undefined, key: undefined }, 0);

@@ -293,3 +293,127 @@ describe("per-key lanes come and go", () => {
     expect(calls).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("service handles: what an update, a pause and an observation hold", () => {
+  it("a service-wide pause() holds every key of a service with per", async () => {
+    const { cue, clock } = virtualCue();
+    const api = cue.service("api", { concurrent: 2, per: (w) => (w.params as { key: string }).key });
+    const starts: string[] = [];
+    cue.task("t", { uses: "api" }, (w: Work<{ key: string }>) => { starts.push(`${w.params.key}@${clock.now()}`); });
+    api.pause("30s");
+    cue.start();
+    for (const key of ["a", "b"]) await cue.submit("t", { key });
+    await clock.advance(10);
+    expect(starts).toEqual([]);
+    expect(cue.debugBlocked().map((b) => b.reason)).toEqual(["rate_limited", "rate_limited"]);
+    await clock.runUntilIdle(() => cue.idle());
+    expect(starts).toEqual(["a@30000", "b@30000"]);
+  });
+
+  it("observe() without a key on a service with per is a ConfigurationError (it would cap no key)", () => {
+    const { cue } = virtualCue();
+    const api = cue.service("api", { rate: "10/s", per: (w) => (w.params as { key: string }).key });
+    let error: unknown;
+    try {
+      api.observe({ remaining: 0, resetIn: "5s" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({ code: "ERR_INVALID_OPTION", message: expect.stringMatching(/service "api" has per: observe\(\) needs the key the server reported for/) });
+    expect(() => api.observe({ remaining: 0, resetIn: "5s", key: "k" })).not.toThrow();
+  });
+
+  it("update() merges: a given option replaces, one given as undefined is removed, the others keep their value", async () => {
+    const { cue, clock } = virtualCue();
+    const api = cue.service("api", { rate: "10/s", burst: 2 });
+    api.update({ concurrent: 5 });
+    expect(api.status()).toMatchObject({ concurrent: 5, burst: 2, rates: [{ label: "10/s" }, { limit: 2 }] });
+    api.update({ burst: undefined });
+    expect(api.status()).toMatchObject({ concurrent: 5, rates: [{ label: "10/s" }] });
+    expect(api.status().burst).toBeUndefined();
+    expect(api.status().rates).toHaveLength(1);
+    api.update({ rate: undefined, concurrent: undefined });
+    expect(api.status()).toMatchObject({ concurrent: Infinity, rates: [] });
+    // A handle got later sees (and merges with) the same current options.
+    cue.service("api").update({ rate: "1/s" });
+    api.update({ concurrent: 1 });
+    expect(api.status()).toMatchObject({ concurrent: 1, rates: [{ label: "1/s" }] });
+    // A refused update changes nothing.
+    expect(() => api.update({ burst: 0 })).toThrow(ConfigurationError);
+    expect(() => api.update({ per: () => "k" })).toThrow(/per cannot change/);
+    expect(api.status()).toMatchObject({ concurrent: 1, rates: [{ label: "1/s" }] });
+    const starts: number[] = [];
+    cue.task("t", { uses: "api" }, () => { starts.push(clock.now()); });
+    cue.start();
+    for (let i = 0; i < 3; i++) await cue.submit("t");
+    await clock.runUntilIdle(() => cue.idle());
+    expect(starts).toEqual([0, 1000, 2000]);
+  });
+
+  it("a report() made after an update() still re-weighs its start (an under-estimate is charged)", async () => {
+    const { cue, clock } = virtualCue();
+    const api = cue.service("api", { rate: "1000 tokens/min" });
+    const starts: [string, number][] = [];
+    cue.task("t", { uses: "api", cost: (w: Work<{ est: number }>) => ({ tokens: w.params.est }) }, async (w: Work<{ n: string; est: number; real: number }>) => {
+      starts.push([w.params.n, clock.now()]);
+      await sleep(clock, 10);
+      w.report({ tokens: w.params.real });
+    });
+    cue.start();
+    await cue.submit("t", { n: "under", est: 100, real: 900 });
+    await clock.advance(5);
+    api.update({ rate: "1000 tokens/min", concurrent: 10 });
+    await clock.advance(10); // "under" reports 900 after the update
+    await cue.submit("t", { n: "next", est: 200, real: 200 });
+    await clock.runUntilIdle(() => cue.idle());
+    // 900 + 200 > 1000: "next" waits until "under" leaves the window.
+    expect(Object.fromEntries(starts)).toEqual({ under: 0, next: 60_000 });
+  });
+
+  it("after update() lowers a limit below a queued work's cost, that work fails with a ConfigurationError naming its cost and the new limit", async () => {
+    const { cue, clock } = virtualCue();
+    const api = cue.service("api", { rate: "1000 tokens/min" });
+    const ran: string[] = [];
+    cue.task("t", { uses: "api", cost: (w: Work<{ tokens: number }>) => ({ tokens: w.params.tokens }) }, (w: Work<{ n: string; tokens: number }>) => { ran.push(`${w.params.n}@${clock.now()}`); });
+    const failures: string[] = [];
+    cue.on("fail", ({ work }) => { failures.push(work.id); });
+    cue.start();
+    await cue.submit("t", { n: "first", tokens: 900 });
+    const big = await cue.submit("t", { n: "big", tokens: 600 }); // waits for the window
+    const small = await cue.submit("t", { n: "small", tokens: 50 }); // behind it
+    await clock.advance(1);
+    expect(ran).toEqual(["first@0"]);
+    api.update({ rate: "500 tokens/min" });
+    await clock.runUntilIdle(() => cue.idle());
+    const failed = await cue.get(big);
+    expect(failed?.state).toBe("failed");
+    expect(failed?.error).toBeInstanceOf(ConfigurationError);
+    expect(failed?.error?.message).toMatch(/tokens = 600 exceeds the whole limit 500 tokens of service "api" \(it could never run\)/);
+    expect((await cue.get(small))?.state).toBe("completed");
+    expect(ran).toEqual(["first@0", "small@60000"]);
+    expect(failures).toEqual([big]);
+    expect(cue.debugBlocked()).toEqual([]);
+  });
+
+  it("a work that ran across such an update and retries fails when it comes back to its queue", async () => {
+    const { cue, clock } = virtualCue();
+    const api = cue.service("api", { rate: "1000 tokens/min" });
+    let attempts = 0;
+    cue.task("t", { uses: "api", retry: { attempts: 3, delay: 0 }, cost: () => ({ tokens: 600 }) }, async () => {
+      attempts++;
+      await sleep(clock, 100);
+      throw new Error("flaky");
+    });
+    const errors: Error[] = [];
+    cue.on("fail", ({ error }) => { errors.push(error); });
+    cue.start();
+    const id = await cue.submit("t");
+    await clock.advance(50);
+    api.update({ rate: "500 tokens/min" });
+    await clock.runUntilIdle(() => cue.idle());
+    expect(attempts).toBe(1);
+    expect((await cue.get(id))?.state).toBe("failed");
+    expect(errors.map((e) => [e.name, e.message])).toEqual([["ConfigurationError", expect.stringMatching(/tokens = 600 exceeds the whole limit 500 tokens of service "api"/)]]);
+  });
+});

@@ -21,6 +21,8 @@ export class Catalog {
   readonly lanes = new Map<string, Lane<WorkRecord>>();
   /** The worker tasks' pools; `Engine.stop` closes them. */
   readonly pools = new WorkerPools();
+  /** Each service's options as given: at registration, then merged by each `update()`. */
+  readonly #serviceOptions = new Map<string, ServiceOptions>();
   readonly #store: LimiterStore;
   readonly #clock: Clock;
   readonly #laneAdded: (lane: Lane<WorkRecord>) => void;
@@ -42,6 +44,17 @@ export class Catalog {
       throw new ConfigurationError("ERR_INVALID_OPTION", `Service "${name}" is already registered (register each service once, before the tasks that use it)`);
     }
     this.services.set(name, this.#store.limiter(name, options ?? {}, this.#context()));
+    this.#serviceOptions.set(name, options ?? {});
+  }
+
+  /** The options a service has now (as registered, then merged by each update). */
+  serviceOptions(name: string): ServiceOptions {
+    return this.#serviceOptions.get(name) ?? {};
+  }
+
+  /** A service took new limits: keep its options. */
+  serviceUpdated(name: string, options: ServiceOptions): void {
+    this.#serviceOptions.set(name, options);
   }
 
   #context(): StoreContext {

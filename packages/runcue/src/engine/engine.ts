@@ -77,6 +77,8 @@ export class Engine {
   #pumping = false;
   #pumpAgain = false;
   #pumpTimer: TimerHandle = undefined;
+  /** Set by the first `service.update()`: from then on a work entering its lane has its cost checked again. */
+  #updated = false;
 
   constructor(options: ResolvedCueOptions) {
     this.options = options;
@@ -216,6 +218,35 @@ export class Engine {
     return this.catalog.services;
   }
 
+  /** The options a service has now (for `service.update()`, which merges with them). */
+  serviceOptions(name: string): ServiceOptions {
+    return this.catalog.serviceOptions(name);
+  }
+
+  /**
+   * A service took new limits (`service.update()`): worker pools follow, and a pending work whose
+   * cost no longer fits a whole window fails now, as a submit would have been refused (waiting
+   * could never start it). A work being checked holds its reservation and starts.
+   */
+  serviceUpdated(limiter: Limiter, options: ServiceOptions): void {
+    this.catalog.serviceUpdated(limiter.name, options);
+    this.#updated = true;
+    for (const work of [...this.queries.pendingWorks()]) {
+      if (work.phase !== Phase.New && work.phase !== Phase.Checking && work.lane.services.includes(limiter)) this.#refuseOverLimit(work);
+    }
+    this.#schedulePump();
+  }
+
+  /** Fails a pending work whose cost exceeds a whole window of the limits now in force (lowered since its submit). */
+  #refuseOverLimit(work: WorkRecord): void {
+    try {
+      if (work.cost !== undefined) costOf(work, work.cost);
+    } catch (error) {
+      this.lifecycle.fail(work, error as Error, this.clock.now());
+      this.#schedulePump();
+    }
+  }
+
   // ---------------------------------------------------------------- registration
 
   addService(name: string, options: ServiceOptions | undefined): void {
@@ -302,6 +333,9 @@ export class Engine {
     }
     work.lane = this.catalog.liveLane(work.lane);
     work.lane.push(work);
+    // A work that ran (or was screened) across an update may come back to a lower limit: fail it
+    // rather than let it wait forever, once the queueing in progress is over.
+    if (this.#updated && work.cost !== undefined) queueMicrotask(() => { if (work.phase === Phase.Queued) this.#refuseOverLimit(work); });
   }
 
   // ---------------------------------------------------------------- the pump

@@ -1,8 +1,8 @@
 import { ConfigurationError, describeValue, messageOf } from "../errors.js";
 import { checkCosts, recordedWeightOf, weightOf, type Costs, type LimitRequest } from "./costs.js";
-import { KeyState, makeWindows } from "./key-state.js";
+import { KeyState, makeWindows, type CarriedWindow } from "./key-state.js";
 import type { KeyStatus, LimitBlock, Limiter, ObserveOptions, ServiceStatus, WindowStatus } from "./limiter.js";
-import type { Window } from "./rate-window.js";
+import type { Window, WindowEntry } from "./rate-window.js";
 import { parseRate, type ParsedRate, type Rate } from "./rate.js";
 import { resolveLimits, type ServiceOptions } from "./service-options.js";
 
@@ -78,7 +78,9 @@ export class MemoryLimiter implements Limiter {
     const state = this.#state(key);
     if (key !== undefined) this.#sweepIdle(now, key);
     if (state.active >= this.#concurrent) return Infinity;
-    if (now < state.pausedUntil) return state.pausedUntil;
+    // A key is held by its own pause and by the service's (`service.pause()` pauses every key).
+    const paused = key === undefined ? state.pausedUntil : Math.max(state.pausedUntil, this.#base.pausedUntil);
+    if (now < paused) return paused;
     const windows = state.windows;
     for (let i = 0; i < windows.length; i++) {
       const w = windows[i] as Window;
@@ -106,7 +108,7 @@ export class MemoryLimiter implements Limiter {
       const entry = w.commit(at, weightOf(request, w.measure), recordedWeightOf(request, w.measure));
       if (w.measure !== undefined) (list ??= [])[i] = entry;
     }
-    if (list !== undefined) state.entries.set(request, { at, list });
+    if (list !== undefined) state.started(request, at, list);
     if (request.reported !== undefined) {
       for (const o of state.observed) {
         if (o.measure !== undefined && o.measure in request.reported) o.remaining -= (request.reported[o.measure] as number) - weightOf(request, o.measure);
@@ -127,7 +129,7 @@ export class MemoryLimiter implements Limiter {
 
   report(key: string | undefined, request: LimitRequest, actual: Costs): void {
     const state = this.#state(key);
-    const started = state.entries.get(request);
+    const started = state.startOf(request);
     if (started === undefined) return; // not started through this limiter's windows
     state.windows.forEach((w, i) => {
       if (w.measure === undefined || !(w.measure in actual)) return;
@@ -171,8 +173,8 @@ export class MemoryLimiter implements Limiter {
     this.#rates = limits.rates;
     this.#burst = limits.burst;
     for (const state of [this.#base, ...this.#keys.values()]) {
-      state.windows = carryOver(state.windows, makeWindows(this.#rates, this.#guardMs), now);
-      state.entries = new WeakMap();
+      const fresh = makeWindows(this.#rates, this.#guardMs);
+      state.carried(fresh, carryOver(state.windows, fresh, now));
     }
   }
 
@@ -254,16 +256,27 @@ function nextFree(windows: readonly Window[], now: number, request: LimitRequest
   return at > now ? at : Infinity;
 }
 
-/** New windows for an `update()`: the starts still in the old windows of the same measure keep counting. */
-function carryOver(old: readonly Window[], fresh: Window[], now: number): Window[] {
-  for (const w of fresh) {
-    const same = old.filter((o) => o.measure === w.measure);
-    const source = same.sort((a, b) => b.intervalMs - a.intervalMs || b.limit - a.limit)[0];
-    if (source === undefined) continue;
-    for (const [at, weight] of source.entries(now)) w.record(at, weight);
+/**
+ * Fills the new windows of an `update()`: the starts still in the old window of the same measure
+ * (the longest) keep counting, and say which old entry each new one took over.
+ */
+function carryOver(old: readonly Window[], fresh: readonly Window[], now: number): (CarriedWindow | undefined)[] {
+  return fresh.map((w) => {
+    let from = -1;
+    old.forEach((o, i) => {
+      const best = old[from];
+      if (o.measure === w.measure && (best === undefined || o.intervalMs > best.intervalMs || (o.intervalMs === best.intervalMs && o.limit > best.limit))) from = i;
+    });
+    const source = old[from];
+    if (source === undefined) return undefined;
+    const moved = new Map<WindowEntry, WindowEntry>();
+    for (const entry of source.entries(now)) {
+      const taken = w.record(entry.at, entry.weight);
+      if (taken !== undefined) moved.set(entry, taken);
+    }
     w.reserve(source.reserved); // works holding a reservation commit (or give it back) in the new window
-  }
-  return fresh;
+    return { from, moved };
+  });
 }
 
 function round(n: number): number {

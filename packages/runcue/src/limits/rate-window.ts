@@ -26,8 +26,8 @@ export interface Window {
   record(at: number, weight: number): WindowEntry | undefined;
   /** Re-weighs a committed start (a reported cost); nothing happens once it left the window. */
   adjust(entry: WindowEntry, weight: number): void;
-  /** The starts still in the window: time and weight, oldest first. */
-  entries(now: number): [number, number][];
+  /** The starts still in the window, oldest first (a weighted window's own entries, which `adjust` re-weighs). */
+  entries(now: number): WindowEntry[];
   /** Weight reserved and not yet committed or given back. */
   readonly reserved: number;
 }
@@ -152,13 +152,13 @@ export class RateWindow implements Window {
     // nothing to re-weigh
   }
 
-  entries(now: number): [number, number][] {
+  entries(now: number): WindowEntry[] {
     this.#prune(now);
-    const out: [number, number][] = [];
+    const out: WindowEntry[] = [];
     for (let i = 0; i < this.#count; i++) {
       let j = this.#head + i;
       if (j >= this.limit) j -= this.limit;
-      out.push([this.#starts[j] as number, 1]);
+      out.push({ at: this.#starts[j] as number, weight: 1, live: true });
     }
     return out;
   }

@@ -83,10 +83,19 @@ export class WeightedWindow implements Window {
     return this.record(at, recorded);
   }
 
+  /**
+   * Records a start in time order: a cost reported for a start estimated at 0 arrives after later
+   * starts, and an entry out of order would leave the window late and make `nextFreeAt` answer a
+   * time already past (a wake-up that finds the window still full, again and again).
+   */
   record(at: number, weight: number): WindowEntry | undefined {
     if (weight <= 0) return undefined;
     const entry = { at, weight, live: true };
-    this.#entries.push(entry);
+    const entries = this.#entries;
+    let i = entries.length;
+    while (i > this.#head && (entries[i - 1] as WindowEntry).at > at) i--;
+    if (i === entries.length) entries.push(entry);
+    else entries.splice(i, 0, entry);
     this.#sum += weight;
     return entry;
   }
@@ -97,8 +106,8 @@ export class WeightedWindow implements Window {
     entry.weight = weight;
   }
 
-  entries(now: number): [number, number][] {
+  entries(now: number): WindowEntry[] {
     this.#prune(now);
-    return this.#entries.slice(this.#head).map((e) => [e.at, e.weight]);
+    return this.#entries.slice(this.#head);
   }
 }
