@@ -19,6 +19,7 @@ import {
   type TaskOptions,
   type Work,
 } from "runcue";
+import { WorkerPool, type ChannelEvents, type SpawnChannel } from "../src/run/worker-pool.js";
 
 const behaviors = new URL("./fixtures/behaviors.mjs", import.meta.url);
 const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
@@ -164,6 +165,45 @@ describe("a worker task runs its module's default export off the event loop", ()
     const result = (await run(echo, cue, { mode: "echo", n: 2 })).result as Echo;
     expect(result.pid).not.toBe(process.pid);
     expect(result).toMatchObject({ params: { mode: "echo", n: 2 }, attempt: 1, isMainThread: true, hasSignal: true });
+  });
+
+  it("a service's update() resizes the pools of its tasks: concurrent raised from 1 to 2 runs two works in two threads at once", async () => {
+    const cue = new Cue();
+    const cpu = cue.service("cpu", { concurrent: 1 });
+    void cue.start();
+    cues.push(cue);
+    const echo = cue.task("echo", { uses: "cpu", worker: behaviors });
+    expect((await run(echo, cue, { mode: "echo" })).state).toBe("completed"); // one thread, warm
+    cpu.update({ concurrent: 2 });
+    // Each work outlasts a thread's start: only a pool of two runs them in two threads.
+    const ids = await Promise.all([1, 2].map((n) => echo.submit({ mode: "echo", n, delay: 1500 })));
+    const results = await Promise.all(ids.map(async (id) => (await cue.wait(id)).result as Echo));
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
+  });
+
+  it("a pool made smaller ends its idle workers over the new size at once, and its busy ones as they become idle", async () => {
+    const channels: { events: ChannelEvents; closed: boolean }[] = [];
+    const spawn: SpawnChannel = (_url, events) => {
+      const channel = { events, closed: false };
+      channels.push(channel);
+      const exit = (): void => { channel.closed = true; queueMicrotask(() => events.exit(0, null, undefined)); };
+      return { send: () => undefined, ref: () => undefined, unref: () => undefined, close: exit, kill: exit };
+    };
+    const pool = new WorkerPool({ url: behaviors, isolation: "thread", abortGraceMs: 1000, idleTimeoutMs: 60_000, key: "k" }, spawn);
+    const work = (id: string) => ({ id, task: "t", params: {}, attempt: 1, signal: new AbortController().signal }) as unknown as Work;
+    pool.max = 3;
+    const calls = ["1", "2", "3"].map((id) => pool.run(work(id)));
+    for (const c of channels) c.events.message({ type: "ready" }); // worker i takes call i + 1
+    expect([pool.size, channels.length]).toEqual([3, 3]);
+    channels[2]!.events.message({ type: "done", call: 3, ok: true, value: "c" });
+    pool.max = 1;
+    expect(channels.map((c) => c.closed)).toEqual([false, false, true]); // the idle one ends at once
+    channels[0]!.events.message({ type: "done", call: 1, ok: true, value: "a" });
+    expect(channels.map((c) => c.closed)).toEqual([true, false, true]); // then each busy one as it finishes
+    channels[1]!.events.message({ type: "done", call: 2, ok: true, value: "b" });
+    expect(channels.map((c) => c.closed)).toEqual([true, false, true]); // down to the new size: it stays
+    expect(await Promise.all(calls)).toEqual(["a", "b", "c"]);
+    expect(pool.size).toBe(1);
   });
 });
 

@@ -52,9 +52,10 @@ export class Catalog {
     return this.#serviceOptions.get(name) ?? {};
   }
 
-  /** A service took new limits: keep its options. */
+  /** A service took new limits: keep its options, and resize the worker pools of the tasks it caps. */
   serviceUpdated(name: string, options: ServiceOptions): void {
     this.#serviceOptions.set(name, options);
+    this.pools.limitsChanged(name, this.#clock.now());
   }
 
   #context(): StoreContext {

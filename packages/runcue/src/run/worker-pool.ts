@@ -90,9 +90,13 @@ export class WorkerPool {
     this.#what = `worker ${spec.isolation}`;
   }
 
-  /** The most workers alive at once (at least 1). */
+  /**
+   * The most workers alive at once (at least 1). Raised, it starts workers for waiting calls at
+   * once; lowered, it ends idle workers over it now and busy ones as they become idle.
+   */
   set max(value: number) {
     this.#max = Math.max(1, value);
+    while (this.size > this.#max && this.#idle.length > 0) this.#end(this.#idle[0] as PoolWorker, "close");
     this.#drain();
   }
 
@@ -224,6 +228,10 @@ export class WorkerPool {
     const next = this.#queue.shift();
     if (next !== undefined) {
       this.#dispatch(worker, next);
+      return;
+    }
+    if (this.size > this.#max) {
+      this.#end(worker, "close"); // the pool was made smaller while this worker was busy
       return;
     }
     worker.state = "idle";

@@ -31,8 +31,14 @@ export class WorkerExecutor implements Executor {
 
 interface PoolEntry {
   readonly pool: WorkerPool;
-  /** Each task on this pool: the service that caps it, and how many works that allows at once. */
-  readonly caps: Map<string, Cap>;
+  /** Each task on this pool: its services, and what caps it now (see `capOf`). */
+  readonly tasks: Map<string, TaskCap>;
+}
+
+/** A task of a pool: the services it uses (to find its cap again when one is updated) and its cap. */
+interface TaskCap {
+  readonly limiters: readonly Limiter[];
+  cap: Cap;
 }
 
 /** What caps how many works of a task run at once: its tightest service, or nothing (`service` undefined). */
@@ -61,9 +67,9 @@ export function capOf(limiters: readonly Limiter[], now: number): Cap {
  * share its slots, so each capping service counts once (and the uncapped tasks together count
  * the machine's parallelism once).
  */
-function poolSize(caps: ReadonlyMap<string, Cap>): number {
+function poolSize(tasks: ReadonlyMap<string, TaskCap>): number {
   const bounds = new Map<string | undefined, number>();
-  for (const cap of caps.values()) bounds.set(cap.service, cap.bound);
+  for (const { cap } of tasks.values()) bounds.set(cap.service, cap.bound);
   let total = 0;
   for (const bound of bounds.values()) total += bound;
   return total;
@@ -72,8 +78,8 @@ function poolSize(caps: ReadonlyMap<string, Cap>): number {
 /**
  * A cue's worker pools: one per worker module (and isolation and pool options), shared by the
  * tasks that name it and sized by what they can run at once (see `poolSize`), so a pool never
- * holds more workers than its tasks could use. Workers start lazily; `close()` (from
- * `cue.stop()`) ends them all.
+ * holds more workers than its tasks could use. A service's `update()` resizes the pools of the
+ * tasks it caps (`limitsChanged`). Workers start lazily; `close()` (from `cue.stop()`) ends them all.
  */
 export class WorkerPools {
   readonly #pools = new Map<string, PoolEntry>();
@@ -87,20 +93,36 @@ export class WorkerPools {
   assign(task: string, spec: WorkerSpec | undefined, limiters: readonly Limiter[], now: number): WorkerExecutor | undefined {
     const previous = this.#taskPool.get(task);
     if (previous !== undefined) {
-      previous.caps.delete(task);
+      previous.tasks.delete(task);
       this.#taskPool.delete(task);
-      previous.pool.max = poolSize(previous.caps);
+      previous.pool.max = poolSize(previous.tasks);
     }
     if (spec === undefined) return undefined;
     let entry = this.#pools.get(spec.key);
     if (entry === undefined) {
-      entry = { pool: new WorkerPool(spec, spec.isolation === "process" ? spawnProcess : spawnThread), caps: new Map() };
+      entry = { pool: new WorkerPool(spec, spec.isolation === "process" ? spawnProcess : spawnThread), tasks: new Map() };
       this.#pools.set(spec.key, entry);
     }
-    entry.caps.set(task, capOf(limiters, now));
-    entry.pool.max = poolSize(entry.caps);
+    entry.tasks.set(task, { limiters, cap: capOf(limiters, now) });
+    entry.pool.max = poolSize(entry.tasks);
     this.#taskPool.set(task, entry);
     return new WorkerExecutor(entry.pool);
+  }
+
+  /**
+   * A service's limits were updated: the pools of the tasks using it take their new size (a pool
+   * grows at once, and shrinks as its workers become idle).
+   */
+  limitsChanged(service: string, now: number): void {
+    for (const entry of this.#pools.values()) {
+      let changed = false;
+      for (const t of entry.tasks.values()) {
+        if (!t.limiters.some((l) => l.name === service)) continue;
+        t.cap = capOf(t.limiters, now);
+        changed = true;
+      }
+      if (changed) entry.pool.max = poolSize(entry.tasks);
+    }
   }
 
   /** Ends every worker of every pool; resolves once all have exited. */
