@@ -5,7 +5,8 @@ import { expect, it } from "vitest";
 import { MemoryLimiter, memoryStore, type Costs, type Limiter, type LimiterStore, type ObserveOptions, type ServiceOptions } from "runcue";
 
 type LimitRequest = { readonly cost: Costs | undefined };
-import { describeLimiterContract } from "./limiter-contract.js";
+import { describeClaimsContract, describeLimiterContract } from "./limiter-contract.js";
+import { sharedMemoryStore } from "./shared-store.js";
 
 /** Wraps a limiter so that every `tryAcquire` answers through a promise, a few ticks later. */
 class AsyncLimiter implements Limiter {
@@ -41,6 +42,8 @@ const asyncStore: LimiterStore = {
 
 describeLimiterContract("memory", () => memoryStore);
 describeLimiterContract("asynchronous (memory behind promises)", () => asyncStore);
+describeLimiterContract("shared by cues in one process (memory behind promises, for tests)", () => sharedMemoryStore());
+describeClaimsContract("shared by cues in one process (memory behind promises, for tests)", () => sharedMemoryStore());
 
 it("MemoryLimiter rejects a concurrency that is not a positive integer", () => {
   expect(() => new MemoryLimiter("s", { concurrent: 1.5 })).toThrow(/Invalid concurrent for service "s": 1.5/);

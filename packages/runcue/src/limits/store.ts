@@ -13,6 +13,8 @@ export interface StoreContext {
    * For a store whose limits change without anything happening in this cue, e.g. a slot freed
    * by another process: a `tryAcquire` that answered `Infinity` (or a time far off) is asked
    * again then. The in-memory store never needs it: every change it sees comes from the cue.
+   * Never call it for a change this cue made (its own release or cancel): the cue runs a pass
+   * for those itself, and a wake on its own cancel can make a lane ask again in a loop.
    */
   readonly wake: () => void;
 }
