@@ -35,7 +35,7 @@ export class Metrics {
     this.#wait = meter.createHistogram("runcue.work.wait.duration", { description: "Time a work was pending before an attempt started (since its submit, or since the failed attempt before a retry).", unit: "s", advice: { explicitBucketBoundaries: WAIT_BUCKETS } });
 
     const works = meter.createObservableGauge("runcue.works", { description: "Works now pending or running, by state (queued, checking, blocked, delayed, running).", unit: "{work}", valueType: ValueType.INT });
-    const waiting = meter.createObservableGauge("runcue.works.waiting", { description: "Pending works by why they wait (not_ready, service_full, rate_limited, delayed, queued, stopped).", unit: "{work}", valueType: ValueType.INT });
+    const waiting = meter.createObservableGauge("runcue.works.waiting", { description: "Pending works by why they wait, as cue.summary() counts them (not_ready, waiting_for, service_full, rate_limited, store_unavailable, reseeding, key_held, delayed, queued, stopped); a reason no work waits for has no point.", unit: "{work}", valueType: ValueType.INT });
     const active = meter.createObservableGauge("runcue.service.active", { description: "Works holding a slot of the service.", unit: "{work}", valueType: ValueType.INT });
     const limit = meter.createObservableGauge("runcue.service.concurrency.limit", { description: "The service's concurrency cap (absent when unlimited).", unit: "{work}", valueType: ValueType.INT });
     const queued = meter.createObservableGauge("runcue.service.queued", { description: "Works queued for the service (waiting for a slot or a rate start).", unit: "{work}", valueType: ValueType.INT });

@@ -1,13 +1,32 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Cue, CueSummary } from "runcue";
+import type { BlockReason, Cue, CueSummary } from "runcue";
 
 /** Histogram buckets in seconds for attempt durations: milliseconds to five minutes (API calls can be slow). */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 /** Histogram buckets in seconds for waits (pending → start): rate windows make waits of minutes, hours, a day. */
 export const WAIT_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400];
 
-/** The reasons a pending work waits that `summary()` reports; each is exported (0 when none), so series never vanish. */
-const REASONS = ["not_ready", "service_full", "rate_limited", "delayed", "queued", "stopped"];
+/**
+ * The reasons runcue's `BlockReason` has that `summary()` never reports: it counts works waiting
+ * for an input nothing produces (`no_producer`) or in a `cycle` under `not_ready`, and retry
+ * waits under `delayed`.
+ */
+type Unsummarised = "no_producer" | "cycle" | "retry_wait";
+
+/** A reason `cue.summary()` reports, a label value of `pending_works`. */
+export type SummaryReason = Exclude<BlockReason, Unsummarised>;
+
+/**
+ * Every reason `summary()` reports, exported at 0 when no work waits for it, so series never
+ * vanish. A `Record` over the type: a reason added to runcue's `BlockReason` fails to compile
+ * here until it is listed (or named in `Unsummarised`).
+ */
+const REASON_SET: Record<SummaryReason, true> = {
+  not_ready: true, waiting_for: true, service_full: true, rate_limited: true, store_unavailable: true,
+  reseeding: true, key_held: true, delayed: true, queued: true, stopped: true,
+};
+/** {@link REASON_SET}'s reasons, in the order the series are written. */
+export const REASONS = Object.keys(REASON_SET) as readonly SummaryReason[];
 const STATES = ["queued", "checking", "blocked", "delayed", "running"] as const;
 
 /** Every metric's name after the prefix. */
@@ -88,8 +107,8 @@ export class MetricSet {
     gauge("works", "Works now pending or running, by state (queued, checking, blocked, delayed, running).", ["state"], (set, _a, _s, st) => {
       for (const state of STATES) set({ state }, st[state]);
     });
-    gauge("pending_works", "Pending works by why they wait (not_ready, service_full, rate_limited, delayed, queued, stopped).", ["reason"], (set, _a, s) => {
-      const counts = new Map(REASONS.map((r) => [r, 0]));
+    gauge("pending_works", `Pending works by why they wait, every reason always present: ${REASONS.join(", ")} (not_ready includes inputs nothing produces and cycles; delayed includes retry waits).`, ["reason"], (set, _a, s) => {
+      const counts = new Map<string, number>(REASONS.map((r) => [r, 0]));
       for (const r of s.reasons) counts.set(r.reason, r.count);
       for (const [reason, count] of counts) set({ reason }, count);
     });

@@ -5,6 +5,7 @@ import { Counter, Registry } from "prom-client";
 import { Cue, RateLimited, VirtualClock, sleep } from "runcue";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { METRIC_NAMES, metricsHandler, register } from "../src/index.js";
+import { REASONS } from "../src/metric-set.js";
 import { parseExposition, sampleValue } from "./exposition.js";
 
 afterEach(() => vi.restoreAllMocks());
@@ -195,6 +196,34 @@ describe("gauges read the cue at scrape time", () => {
     expect(sampleValue(later, "runcue_service_paused_seconds", { service: "disk" })).toBe(78.5);
     await clock.runUntilIdle(() => cue.stop({ timeout: 0 }));
     expect(sampleValue(parseExposition(await registry.metrics()), "runcue_started")).toBe(0);
+  });
+
+  it("exports every reason summary() can report, at 0 when no work waits for it (series never vanish)", async () => {
+    const clock = new VirtualClock();
+    const cue = new Cue({ clock });
+    const registry = new Registry();
+    register(cue, { registry });
+    cue.service("api", { concurrent: 1 });
+    cue.task("call", { uses: "api" }, async (work) => sleep(cue.clock, 10_000, work.signal));
+    cue.task("report", () => "done");
+    const reasons = (f: ReturnType<typeof parseExposition>): Record<string, number> =>
+      Object.fromEntries((f.get("runcue_pending_works")?.samples ?? []).map((x) => [x.labels.reason!, x.value]));
+    const all = ["not_ready", "waiting_for", "service_full", "rate_limited", "store_unavailable", "reseeding", "key_held", "delayed", "queued", "stopped"];
+
+    const idle = reasons(parseExposition(await registry.metrics()));
+    expect(Object.keys(idle).sort()).toEqual([...all].sort());
+    expect(Object.values(idle).every((n) => n === 0)).toBe(true);
+    expect([...REASONS].sort()).toEqual([...all].sort());
+
+    cue.start();
+    const running = await cue.submit("call");
+    await cue.submit("call");
+    await cue.submit("report", undefined, { after: [running] });
+    await clock.advance(10);
+    const busy = reasons(parseExposition(await registry.metrics()));
+    expect(busy).toMatchObject({ service_full: 1, waiting_for: 1, not_ready: 0, rate_limited: 0, key_held: 0, stopped: 0 });
+    for (const r of cue.summary().reasons) expect(busy[r.reason]).toBe(r.count);
+    await clock.runUntilIdle(() => cue.stop({ timeout: 0 }));
   });
 });
 
