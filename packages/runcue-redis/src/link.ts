@@ -212,13 +212,18 @@ export class Link {
 
   async #beat(): Promise<void> {
     await this.#checkRun();
+    // A beat that was on its way when the store closed: its LEAVE already took this process out
+    // (a heartbeat after it would read as "reaped" and push state back on a closed client).
+    if (this.#closed) return;
     const reply = (await this.#run({ script: HEARTBEAT, keys: [this.ns], args: ["", this.clientId, String(this.#options.leaseMs), this.#epoch, fresh()] })) as string[];
+    if (this.#closed) return;
     const [now, epoch, state, , alive] = reply;
     this.#beats++;
     this.sawTime(Number(now));
     // Reaped while cut off (its running works still hold their slots): push them back too.
     const reaped = Number(alive) === 0 && this.#beats > 1 && epoch === this.#epoch;
-    this.sawEpoch(epoch as string, reaped ? "stale" : (state as string));
+    // A push that fails (Redis gone again) is retried by the next acquire, which finds the same state.
+    await this.sawEpoch(epoch as string, reaped ? "stale" : (state as string))?.catch(() => undefined);
   }
 
   /** A reply carried Redis time `at`: remembered to estimate Redis time between replies. */
@@ -247,6 +252,7 @@ export class Link {
    * its state since this process last saw it (or reaped it): push what it knows back.
    */
   sawEpoch(epoch: string, state: string): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     if (this.#epoch === "") this.#epoch = epoch;
     if (state !== "stale") return undefined;
     this.#reseeding ??= this.#reseed(epoch).finally(() => (this.#reseeding = undefined));

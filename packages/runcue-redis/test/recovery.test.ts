@@ -6,7 +6,7 @@ import { RedisStore } from "../src/index.js";
 import { maxInWindow } from "../../runcue/test/helpers.js";
 import { child, startTogether, type Child } from "./children.js";
 import { OwnRedis } from "./own-redis.js";
-import { maxOverlap, uniqueNamespace } from "./redis-helpers.js";
+import { REDIS_URL, maxOverlap, uniqueNamespace } from "./redis-helpers.js";
 
 const servers: OwnRedis[] = [];
 const spawned: Child[] = [];
@@ -174,5 +174,28 @@ describe("Redis frozen longer than the lease", () => {
     expect(b.started).toEqual(["b"]);
     expect(intervals).toHaveLength(3);
     expect(maxOverlap(intervals)).toBeLessThanOrEqual(2);
+  }, 30_000);
+});
+
+describe("closing", () => {
+  it("a heartbeat on its way when the store closes never reads as reaped, nor pushes state on a closed client", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const ns = uniqueNamespace("close-race");
+      // A heartbeat every 20 ms, closed at every phase of one: a beat that started before close()
+      // used to run its HEARTBEAT after LEAVE, read "reaped", and push state on the closed client.
+      for (let i = 0; i < 40; i++) {
+        const store = new RedisStore({ url: REDIS_URL, namespace: ns, leaseMs: 60 });
+        await store.ready();
+        await sleep(systemClock, 40 + (i % 20));
+        await store.close();
+      }
+      await sleep(systemClock, 100);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   }, 30_000);
 });
