@@ -322,7 +322,7 @@ export class RedisLimiter implements Limiter, PartLimiter {
     }
     if (scope.block?.reason === "service_full" || scope.block?.reason === "key_held") scope.block = undefined;
     this.#link.journal.freed(lease, reserved);
-    this.#link.send(FREE, [scope.prefix, this.#link.ns], [this.#link.clientId, lease, this.#link.time(this.#context.clock.now())]);
+    this.#link.send(FREE, [scope.prefix, this.#link.ns], [this.#link.clientId, lease, this.#link.time(this.#context.clock.now()), this.#tuning.audit ? "1" : ""]);
   }
 
   /** Lets go of an idle key's cache, so memory follows the active keys. */

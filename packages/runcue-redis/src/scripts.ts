@@ -205,8 +205,8 @@ return reply(g, 'ok', now, 0)
  * a log stays as it is (a commit sent twice, or a reservation its dead owner's reaping counted);
  * one whose reservation Redis lost (a restart) is still recorded, at this later time.
  * KEYS: scope prefix. ARGV: time, lease, recorded costs, log ttl ms, `1` to also append the
- * start's time to the scope's audit list `p:starts` (the store's `audit` option). Returns the
- * time recorded.
+ * start's time to the scope's audit list `p:starts`, and keep it by lease in `p:audit` (the
+ * store's `audit` option). Returns the time recorded.
  */
 export const COMMIT = `${COMMON}
 local p = KEYS[1]
@@ -225,14 +225,18 @@ for m, w in pairs(costs(ARGV[3])) do
   end
   redis.call('PEXPIRE', log, ttl)
 end
-if added and ARGV[5] == '1' then redis.call('RPUSH', p .. ':starts', num(now)) end
+if added and ARGV[5] == '1' then
+  redis.call('RPUSH', p .. ':starts', num(now))
+  redis.call('HSET', p .. ':audit', lease, num(now))
+end
 return num(now)
 `;
 
 /**
  * A lease ends: a committed one frees its slot; a still-reserved one (the handler never ran)
  * also gives back its start, its cost and what it took from an observed cap.
- * KEYS: scope prefix, namespace prefix. ARGV: client, lease, time.
+ * KEYS: scope prefix, namespace prefix. ARGV: client, lease, time, `1` to append
+ * `<start> <end>` of an audited start to the scope's list `p:spans` (the store's `audit` option).
  */
 export const FREE = `${COMMON}
 local p, ns = KEYS[1], KEYS[2]
@@ -250,7 +254,16 @@ if r then
     redis.call('HSET', p .. ':obs', obs[j], num(tonumber(remaining) + back) .. ',' .. reset)
   end
 end
-if redis.call('ZREM', p .. ':held', lease) == 1 then ring(p, now) end
+if redis.call('ZREM', p .. ':held', lease) == 1 then
+  ring(p, now)
+  if ARGV[4] == '1' then
+    local started = redis.call('HGET', p .. ':audit', lease)
+    if started then
+      redis.call('HDEL', p .. ':audit', lease)
+      redis.call('RPUSH', p .. ':spans', started .. ' ' .. num(now))
+    end
+  end
+end
 redis.call('SREM', ns .. ':cl:' .. client, p .. '|' .. lease)
 return 1
 `;

@@ -35,8 +35,9 @@ export interface RedisStoreOptions {
   /**
    * For tests and audits: every start on a service with a rate window also appends the time Redis
    * stamped it with (ms, Redis `TIME`) to the list `<prefix>:s:<service>:starts` (with `per`,
-   * `...:k:<key>:starts`), so the limits can be checked against Redis's own record. The lists
-   * grow with every start: delete them yourself. @default false
+   * `...:k:<key>:starts`), and when it frees its slot, `"<start> <end>"` to `...:spans`, so the
+   * limits (rate and concurrency) can be checked against Redis's own clock. The lists grow with
+   * every start: delete them yourself. @default false
    */
   audit?: boolean;
 }

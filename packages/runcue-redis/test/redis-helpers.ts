@@ -77,3 +77,14 @@ export async function auditedStarts(namespace: string, service: string): Promise
     client.destroy();
   }
 }
+
+/** The [start, end] of each audited start, on Redis's clock (the `audit` list of spans). */
+export async function auditedSpans(namespace: string, service: string): Promise<[number, number][]> {
+  const client = await connectOrExplain();
+  try {
+    const rows = await client.lRange(`{runcue:${namespace}}:s:${encodeURIComponent(service)}:spans`, 0, -1);
+    return rows.map((row) => row.split(" ").map(Number) as [number, number]);
+  } finally {
+    client.destroy();
+  }
+}
