@@ -2,7 +2,7 @@
 // extract it (an LLM API at 8/s, 5 at a time, with errors, retries and the odd HTTP 429), then
 // summarize it once its extract exists. One scan is unreadable: its extract fails for good, so its
 // summary waits for an input that never comes, and the dashboard shows the stall and why.
-// Run: npm run demo:dashboard   (or: npx tsx examples/dashboard.ts [--port 8080] [--count 200] [--exit])
+// Run: npm run demo:dashboard   (or: npx tsx examples/dashboard.ts [--port 8080] [--count 200] [--seed 7] [--exit])
 import { Cue, Permanent, RateLimited, sleep, type Work } from "runcue";
 import { serveDashboard, type Dashboard } from "runcue-dashboard";
 
@@ -26,6 +26,18 @@ export interface Demo {
 }
 
 type Doc = Work<{ doc: number }>;
+
+/** A seeded random source (mulberry32): the same latencies and errors, in the order they are drawn, for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** Starts the pipeline and its dashboard. */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
@@ -97,11 +109,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const port = Number(arg("--port") ?? 0);
   const count = Number(arg("--count") ?? 200);
-  if (!Number.isInteger(port) || port < 0 || !Number.isInteger(count) || count < 1) {
-    console.error(`usage: npx tsx examples/dashboard.ts [--port N] [--count N] [--exit] (got --port ${String(arg("--port"))}, --count ${String(arg("--count"))})`);
+  const seed = arg("--seed") === undefined ? undefined : Number(arg("--seed"));
+  if (!Number.isInteger(port) || port < 0 || !Number.isInteger(count) || count < 1 || (seed !== undefined && !Number.isInteger(seed))) {
+    console.error(`usage: npx tsx examples/dashboard.ts [--port N] [--count N] [--seed N] [--exit] (got --port ${String(arg("--port"))}, --count ${String(arg("--count"))}, --seed ${String(arg("--seed"))})`);
     process.exit(2);
   }
-  const { cue, dashboard, settled } = await startDemo({ port, count });
+  const { cue, dashboard, settled } = await startDemo({ port, count, ...(seed === undefined ? {} : { random: seededRandom(seed) }) });
   console.log(`dashboard: ${dashboard.url}`);
   console.log(`processing ${count} documents; open the page to watch (Ctrl+C to stop)`);
   const stop = async (): Promise<void> => {
