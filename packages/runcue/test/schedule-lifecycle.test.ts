@@ -241,7 +241,7 @@ describe("bad input is a ConfigurationError at schedule() naming the value", () 
   const cases: [string, unknown, RegExp][] = [
     ["every: 0", { task: "t", every: 0 }, /Invalid duration for every of schedule "x": "?0"? \(must be greater than zero\)/],
     ["every: malformed", { task: "t", every: "5 minutes" }, /Invalid duration for every of schedule "x": "5 minutes"/],
-    ["neither every nor cron", { task: "t" }, /neither every and cron given/],
+    ["neither every nor cron", { task: "t" }, /neither every nor cron given/],
     ["both every and cron", { task: "t", every: "1m", cron: "* * * * *" }, /both every and cron given/],
     ["an unknown task", { task: "nope", every: "1m" }, /Unknown task: "nope" for schedule "x" \(registered: "t"/],
     ["a task that is not a name or handle", { task: 42, every: "1m" }, /Invalid task for schedule "x": 42/],

@@ -146,7 +146,7 @@ export function resolveSchedule(name: unknown, options: unknown, now: number, ha
   const o = options as ScheduleOptions;
   const task = taskName(o.task, what, hasTask, knownTasks);
   if ((o.every === undefined) === (o.cron === undefined)) {
-    throw invalid(`Invalid options of ${what}: ${o.every === undefined ? "neither" : "both"} every and cron given (expected exactly one: every: "5m" or cron: "0 3 * * *")`);
+    throw invalid(`Invalid options of ${what}: ${o.every === undefined ? "neither every nor cron given" : "both every and cron given"} (expected exactly one: every: "5m" or cron: "0 3 * * *")`);
   }
   if (o.tz !== undefined && o.cron === undefined) throw invalid(`Invalid tz for ${what}: ${describeValue(o.tz)} (tz applies to cron only; every is absolute time)`);
   const overlap = o.overlap ?? "skip";
