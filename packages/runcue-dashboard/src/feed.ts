@@ -112,9 +112,6 @@ export class Feed {
   #service(svc: ServiceStatus & { queued: number }, now: number): ServiceView {
     const rates = svc.rates.map((r) => rateView(r, now));
     const pausedUntil = svc.pausedUntil > now ? svc.pausedUntil : null;
-    // The next start needs room in every window and no pause; a window that never fits leaves it unknown.
-    let next = pausedUntil ?? now;
-    for (const r of svc.rates) next = Math.max(next, r.nextFreeAt);
     const keys = svc.keys ?? [];
     const busiest = [...keys].sort((a, b) => b.active - a.active || fullness(b.rates) - fullness(a.rates)).slice(0, KEYS);
     return {
@@ -124,13 +121,14 @@ export class Feed {
       queued: svc.queued,
       rates,
       pausedUntil,
-      nextStartAt: next > now && Number.isFinite(next) ? next : null,
+      nextStartAt: nextStart(svc, now),
       keyCount: keys.length,
       keys: busiest.map((k): KeyView => ({
         key: this.#options.showParams ? k.key : `#${createHash("sha256").update(k.key).digest("hex").slice(0, 6)}`,
         active: k.active,
         rates: k.rates.map((r) => rateView(r, now)),
         pausedUntil: k.pausedUntil > now ? k.pausedUntil : null,
+        nextStartAt: nextStart(k, now),
       })),
     };
   }
@@ -174,6 +172,16 @@ function rateView(r: ServiceStatus["rates"][number], now: number): RateView {
     label: r.label, limit: r.limit, used: r.used, intervalMs: r.intervalMs, measure: r.measure,
     nextFreeAt: r.nextFreeAt > now && Number.isFinite(r.nextFreeAt) ? r.nextFreeAt : null,
   };
+}
+
+/**
+ * When the next start fits a service or one of its keys: every window has room and no pause
+ * holds; null when that is now, or unknown (a window that can never fit the next start).
+ */
+function nextStart(limits: { rates: readonly { nextFreeAt: number }[]; pausedUntil: number }, now: number): number | null {
+  let next = Math.max(now, limits.pausedUntil);
+  for (const r of limits.rates) next = Math.max(next, r.nextFreeAt);
+  return next > now && Number.isFinite(next) ? next : null;
 }
 
 /** How full the fullest window is, from 0 to 1 (and beyond, for a reservation over the limit). */

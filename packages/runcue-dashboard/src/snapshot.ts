@@ -40,6 +40,8 @@ export interface KeyView {
   active: number;
   rates: RateView[];
   pausedUntil: number | null;
+  /** When the key's next start fits (every window of the key has room and no pause holds), if later than the snapshot; else null. */
+  nextStartAt: number | null;
 }
 
 /** One service: its slots, rate windows, queue and pause. */

@@ -75,6 +75,7 @@ describe.skipIf(!present)(title, () => {
     await waitText("svc-llm-active", /^5\/5$/);
     await waitText("svc-llm-rate-0", /^10\/10$/);
     await waitText("svc-llm-rate-0-note", /^full · next start in \d/);
+    await waitText("svc-llm-next", /^next start in \d/); // the service's: every window and any pause
     const before = await completed();
     await waitText("failure-9", /Error: HTTP 500 from the model API/); // work 9 is call n=7
     expect(await text("reason-not_ready-count")).toBe("1");
@@ -100,6 +101,28 @@ describe.skipIf(!present)(title, () => {
     await openPage(dashboard.url);
     await waitText("svc-openai-keys", /^per key: 2 keys holding state$/);
     await waitText("svc-openai-key-sk-alpha", /^sk-alpha2\/250\/min 2\/50 · 1000 tokens\/min 600\/1,000$/);
+    await waitText("svc-openai-next", /^next start when a slot frees$/); // no window is full; sk-alpha's slots are
+    expect(problems).toEqual([]);
+  }, 20_000);
+
+  it("shows when each key of a service with per starts next, and the service itself", async () => {
+    cue = new Cue();
+    cue.service("api", { rate: "2/min", per: (work) => (work.params as { apiKey: string }).apiKey });
+    cue.task("call", { uses: "api" }, () => "ok");
+    dashboard = await serveDashboard(cue, { interval: 100, showParams: true });
+    cue.start();
+    for (const apiKey of ["sk-full", "sk-full", "sk-full", "sk-room"]) await cue.submit("call", { apiKey });
+    await openPage(dashboard.url);
+    // sk-full used its 2 starts a minute and has one work queued: its next start is a minute after the first.
+    await waitText("svc-api-key-sk-full", /^sk-full02\/min 2\/2 · next start in \d\d s$/);
+    await waitText("svc-api-key-sk-full-next", /^ · next start in \d\d s$/);
+    expect(await page.locator('[data-testid="svc-api-key-sk-room-next"]').count()).toBe(0); // it has room
+    await waitText("svc-api-key-sk-room", /^sk-room02\/min 1\/2$/);
+    const snap = dashboard.snapshot();
+    const keys = snap.services[0]!.keys;
+    expect(keys.find((k) => k.key === "sk-full")!.nextStartAt).toBeGreaterThan(snap.at + 30_000);
+    expect(keys.find((k) => k.key === "sk-room")!.nextStartAt).toBeNull();
+    await waitText("svc-api-next", /^room to start now$/); // the service as a whole: sk-room could start
     expect(problems).toEqual([]);
   }, 20_000);
 

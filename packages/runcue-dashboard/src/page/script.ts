@@ -108,13 +108,24 @@ export const SCRIPT = String.raw`
       if (v.keyCount > 0) {
         rows.push(h("div", { class: "keys-head", testid: id + "-keys" }, "per key: " + plural(v.keyCount, "key", "keys") + " holding state" + (v.keyCount > v.keys.length ? ", the busiest " + v.keys.length + " shown" : "")));
         for (const k of v.keys) {
-          rows.push(h("div", { class: "row key", testid: id + "-key-" + k.key }, h("span", { class: "label mono", title: k.key }, k.key),
+          const kid = id + "-key-" + k.key;
+          const note = h("span", { class: "note" }, k.rates.map((r) => r.label + " " + int(r.used) + "/" + int(r.limit)).join(" · ") + (k.pausedUntil !== null ? " · paused" : ""));
+          if (k.nextStartAt !== null) {
+            const next = h("span", { testid: kid + "-next" });
+            countdown(next, k.nextStartAt, " · next start in ", false, " · next start due");
+            note.append(next);
+          }
+          rows.push(h("div", { class: "row key", testid: kid }, h("span", { class: "label mono", title: k.key }, k.key),
             bar(k.active, v.concurrent || k.active || 1, v.concurrent !== null && k.active >= v.concurrent ? "full" : ""),
             h("span", { class: "val" }, v.concurrent === null ? String(k.active) : k.active + "/" + v.concurrent),
-            h("span", { class: "note" }, k.rates.map((r) => r.label + " " + int(r.used) + "/" + int(r.limit)).join(" · ") + (k.pausedUntil !== null ? " · paused" : ""))));
+            note));
         }
       }
-      return h("div", { class: "svc", testid: id }, h("div", { class: "svc-head" }, h("span", {}, v.name), h("span", { class: "q", testid: id + "-queued" }, int(v.queued) + " queued")), rows);
+      // When the service can start its next work: every window has room and no pause holds.
+      const next = h("span", { testid: id + "-next" });
+      if (v.nextStartAt !== null) countdown(next, v.nextStartAt, "next start in ", false, "next start due");
+      else next.textContent = v.concurrent !== null && v.active >= v.concurrent ? "next start when a slot frees" : "room to start now";
+      return h("div", { class: "svc", testid: id }, h("div", { class: "svc-head" }, h("span", {}, v.name), h("span", { class: "q" }, next, " · ", h("span", { testid: id + "-queued" }, int(v.queued) + " queued"))), rows);
     }));
   }
 
