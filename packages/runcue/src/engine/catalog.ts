@@ -1,6 +1,6 @@
 import { ConfigurationError } from "../errors.js";
 import type { Limiter } from "../limits/limiter.js";
-import type { ServiceOptions } from "../limits/memory-limiter.js";
+import type { ServiceOptions } from "../limits/service-options.js";
 import type { LimiterStore, StoreContext } from "../limits/store.js";
 import { Lane } from "../queue/lane.js";
 import { WorkerPools } from "../run/worker-pools.js";

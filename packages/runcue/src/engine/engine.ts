@@ -1,6 +1,6 @@
 import { CancelledError, ConfigurationError, describeValue, type TimeoutError } from "../errors.js";
 import { Emitter } from "../events/emitter.js";
-import type { ServiceOptions } from "../limits/memory-limiter.js";
+import type { ServiceOptions } from "../limits/service-options.js";
 import type { Limiter } from "../limits/limiter.js";
 import type { PriorityContext, ResolvedCueOptions, SubmitOptions } from "../options.js";
 import { inlineExecutor, type Executor } from "../run/executor.js";
