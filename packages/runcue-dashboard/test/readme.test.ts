@@ -40,3 +40,12 @@ it("the README's quick start serves the dashboard while it runs, then ends", asy
   expect(status).toBe(0);
   expect(stdout.trim().split("\n").at(-1)).toBe("done");
 }, 40_000);
+
+it("the install lines name every package the README's code imports, so its examples work pasted", () => {
+  const installed = new Set([...readme.matchAll(/^npm install (.+)$/gm)].flatMap((m) => m[1]!.split("#")[0]!.trim().split(/\s+/)).filter((w) => !w.startsWith("-")));
+  const packageOf = (specifier: string): string => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  const imported = new Set([...readme.matchAll(/```ts\n([\s\S]*?)```/g)].flatMap((m) => [...m[1]!.matchAll(/from "([^"]+)"/g)].map((i) => packageOf(i[1]!))));
+  const missing = [...imported].filter((name) => !name.startsWith("node:") && !installed.has(name));
+  expect(imported.size).toBeGreaterThan(1);
+  expect(missing).toEqual([]);
+});
