@@ -28,8 +28,9 @@ import { redisConnection } from "./lib/redis.js";
 import { keepLibrariesAlive } from "./lib/sentinels.js";
 import { renderMarkdown, renderTargets, renderText } from "./lib/table.js";
 import { gcAvailable, now } from "./lib/time.js";
+import { observeCase } from "./cases/observe.js";
 
-const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase, artifactsCase, redisCase];
+const CASES: readonly BenchCase[] = [throughputCase, scaleCase, blockedCase, pipelineCase, latencyCase, rateCase, memoryCase, workersCase, http429Case, perkeyCase, artifactsCase, redisCase, observeCase];
 
 const USAGE = `Usage: npm run bench -- [--quick] [--case NAME[,NAME...]] [--quiet]
   --quick   small sizes, one or two rounds (the whole suite in under a minute)

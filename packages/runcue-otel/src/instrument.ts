@@ -1,5 +1,6 @@
 import { context, metrics, trace, type Attributes, type MeterProvider, type TracerProvider } from "@opentelemetry/api";
 import type { Cue, Middleware, Work } from "runcue";
+import { isNoopMeter, tracingCheck } from "./live.js";
 import { Metrics } from "./metrics.js";
 import { Spans, type AttemptEnd, type ParentMode } from "./spans.js";
 import { SCOPE, VERSION } from "./version.js";
@@ -43,6 +44,12 @@ const OPTION_NAMES = ["tracerProvider", "meterProvider", "parent", "spans", "att
  * and counters, histograms and gauges of what the cue does. Every time comes from the cue's
  * clock, so a `VirtualClock` gives virtual times. Returns a function that removes the
  * instrumentation (its listeners, its middleware, its gauge callback) and ends open spans.
+ *
+ * With nothing to record (no SDK registered: the API's no-op tracer and meter) it adds only a
+ * `start` listener, which asks at each attempt whether an SDK has been registered behind the
+ * global tracer provider since; the other listeners and the middleware are added at the first
+ * attempt that finds one (that attempt gets its span; works submitted before it have no `send`
+ * span, and middleware added to the cue meanwhile runs outside the process span).
  * @throws TypeError naming an unknown or invalid option.
  * @example
  * const uninstrument = instrument(cue, { tracerProvider, meterProvider });
@@ -52,8 +59,13 @@ const OPTION_NAMES = ["tracerProvider", "meterProvider", "parent", "spans", "att
 export function instrument(cue: Cue, options: InstrumentOptions = {}): () => void {
   checkOptions(cue, options);
   const clock = cue.clock;
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE, VERSION);
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracer = tracerProvider.getTracer(SCOPE, VERSION);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE, VERSION);
+  /** True while spans can record: asked per event, since an SDK may be registered behind the global proxy later. */
+  const tracing = tracingCheck(tracerProvider);
+  /** False for the API's no-op meter, which stays one (the metrics API has no proxy). */
+  const metering = !isNoopMeter(meter);
   const spans = new Spans({
     tracer,
     parent: options.parent ?? "submit",
@@ -65,6 +77,8 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
   const waits = new WaitTracker();
   /** Running attempts: when each started and how long it had waited. */
   const running = new Map<Work, { startedAt: number; services: readonly string[]; wait: WaitBreakdown }>();
+  /** True for a work this instrumentation holds state for (pending with a wait spell, or running): its end must clean up. */
+  const followed = (work: Work): boolean => running.has(work) || waits.has(work);
 
   /** An attempt of `work` ended: its span, its duration. False when it was not running (ended while pending). */
   const endAttempt = (work: Work, end: AttemptEnd): boolean => {
@@ -75,15 +89,18 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
     meters.attemptEnded(work.task, end.at - attempt.startedAt, end.outcome === "completed" ? undefined : end.error);
     return true;
   };
-  /** A work ended for good at `at`. */
-  const finished = (work: Work, end: AttemptEnd): void => {
+  const endOf = (work: Work): number => work.completedAt ?? clock.now();
+  /** A work ended for good. With nothing recording and nothing held for it, there is nothing to do. */
+  const finished = (work: Work, outcome: "completed" | "failed" | "cancelled", error?: Error): void => {
+    if (!metering && !followed(work)) return;
+    const end: AttemptEnd = { outcome, at: endOf(work) };
+    if (error !== undefined) end.error = error;
     if (!endAttempt(work, end)) {
       waits.ended(work);
       spans.forget(work);
     }
-    meters.outcome(work.task, end.outcome);
+    meters.outcome(work.task, outcome);
   };
-  const endOf = (work: Work): number => work.completedAt ?? clock.now();
 
   const middleware: Middleware = (ctx, next) => {
     let attempt = running.get(ctx.work);
@@ -96,43 +113,81 @@ export function instrument(cue: Cue, options: InstrumentOptions = {}): () => voi
     const active = spans.started(ctx.work, ctx.attempt, attempt.services, attempt.startedAt, attempt.wait);
     return active === undefined ? next() : context.with(active, next);
   };
-  const removers = [
-    cue.on("submit", ({ work }) => {
-      waits.pending(work, work.createdAt, false);
-      spans.submitted(work);
-      meters.submitted(work.task);
-    }),
-    cue.on("block", ({ work }) => waits.blocked(work, clock.now())),
-    cue.on("queue", ({ work }) => waits.queued(work, clock.now())),
-    cue.on("wait", ({ services, reason, until }) => waits.laneWaits(services, reason, clock.now(), until)),
+  /**
+   * While nothing records (no SDK: the API's no-op tracer and meter), only the `start` listener
+   * is on the cue, asking at every attempt whether an SDK has been registered since; the other
+   * listeners and the middleware are added once something records. Each listener a cue has costs
+   * it an event object per work, and a middleware, even one that only calls `next()`, a few
+   * promises per attempt: together several times what the instrumentation's own work costs.
+   */
+  let removeMiddleware: (() => void) | undefined;
+  const removers: (() => void)[] = [];
+  let attached = false;
+  const attach = (): void => {
+    if (attached) return;
+    attached = true;
+    removers.push(
+      cue.on("submit", ({ work }) => {
+        const traced = tracing();
+        if (!traced && !metering) return;
+        waits.pending(work, work.createdAt, false);
+        if (traced) spans.submitted(work);
+        meters.submitted(work.task);
+      }),
+      // How a wait splits goes only into spans.
+      cue.on("block", ({ work }) => {
+        if (tracing()) waits.blocked(work, clock.now());
+      }),
+      cue.on("queue", ({ work }) => {
+        if (tracing()) waits.queued(work, clock.now());
+      }),
+      cue.on("wait", ({ services, reason, until }) => {
+        if (tracing()) waits.laneWaits(services, reason, clock.now(), until);
+      }),
+      cue.on("complete", ({ work }) => finished(work, "completed")),
+      cue.on("fail", ({ work, error }) => finished(work, "failed", error)),
+      cue.on("cancel", ({ work, error }) => finished(work, "cancelled", error)),
+      cue.on("retry", ({ work, error, delayMs, pushback }) => {
+        const live = metering || tracing();
+        if (!live && !followed(work)) return;
+        const at = clock.now();
+        endAttempt(work, { outcome: "retried", at, error, retry: { delayMs, pushback } });
+        if (live) waits.pending(work, at, true);
+        else waits.ended(work);
+        meters.outcome(work.task, "retried");
+      }),
+      cue.on("skip", ({ work }) => {
+        if (!metering && !followed(work) && !tracing()) return;
+        const at = endOf(work);
+        waits.ended(work);
+        spans.skipped(work, at);
+        meters.outcome(work.task, "skipped");
+      }),
+    );
+  };
+  removers.push(
     cue.on("start", ({ work, services }) => {
+      const traced = tracing();
+      if (traced) {
+        // Before the attempt's middleware chain is called, so this attempt gets its span.
+        removeMiddleware ??= cue.use(middleware);
+        attach();
+      } else if (!metering) return;
       const at = work.startedAt ?? clock.now();
       const wait = waits.started(work, services, at);
       running.set(work, { startedAt: at, services, wait });
       meters.started(work.task, wait.totalMs);
     }),
-    cue.on("complete", ({ work }) => finished(work, { outcome: "completed", at: endOf(work) })),
-    cue.on("fail", ({ work, error }) => finished(work, { outcome: "failed", at: endOf(work), error })),
-    cue.on("cancel", ({ work, error }) => finished(work, { outcome: "cancelled", at: endOf(work), error })),
-    cue.on("retry", ({ work, error, delayMs, pushback }) => {
-      const at = clock.now();
-      endAttempt(work, { outcome: "retried", at, error, retry: { delayMs, pushback } });
-      waits.pending(work, at, true);
-      meters.outcome(work.task, "retried");
-    }),
-    cue.on("skip", ({ work }) => {
-      const at = endOf(work);
-      waits.ended(work);
-      spans.skipped(work, at);
-      meters.outcome(work.task, "skipped");
-    }),
-    cue.use(middleware),
-  ];
+  );
+  if (tracing()) removeMiddleware = cue.use(middleware);
+  if (tracing() || metering) attach();
+
   let removed = false;
   return () => {
     if (removed) return;
     removed = true;
     for (const remove of removers) remove();
+    removeMiddleware?.();
     meters.close();
     spans.close(clock.now());
     running.clear();

@@ -143,6 +143,11 @@ export class WaitTracker {
     return { totalMs, notReadyMs, queuedMs, rateLimitedMs, pausedMs, serviceFullMs, delayedMs, blocks: spell.blocks, reason };
   }
 
+  /** True while the work has a spell: it was seen pending and has not started or ended since. */
+  has(work: Work): boolean {
+    return this.#spells.has(work);
+  }
+
   /** The work ended without starting (skip, cancel, a pending timeout). */
   ended(work: Work): void {
     this.#spells.delete(work);

@@ -68,6 +68,22 @@ describe("counters and histograms count what the cue did", () => {
     expect(bad.value).toBe(3);
     expect(bad.sum).toBeGreaterThanOrEqual(1 + 2); // exponential: 1 s, then 2 s
   });
+
+  it("counts the same with a meter and no tracer (spans are no-ops, so waits are not split)", async () => {
+    const run = async (providers: "both" | "meter only"): Promise<Record<string, unknown>> => {
+      const clock = new VirtualClock();
+      const cue = new Cue({ clock });
+      const o = sdk();
+      instrument(cue, providers === "both" ? { tracerProvider: o.tracerProvider, meterProvider: o.meterProvider } : { meterProvider: o.meterProvider });
+      await scriptedRun(cue, clock);
+      const m = await o.metrics();
+      const names = ["messaging.client.sent.messages", "messaging.client.consumed.messages", "runcue.work.outcomes", "messaging.process.duration", "runcue.work.wait.duration"];
+      return Object.fromEntries(names.map((name) => [name, points(m, name)]));
+    };
+    const meterOnly = await run("meter only");
+    expect(meterOnly["runcue.work.outcomes"]).not.toEqual([]);
+    expect(meterOnly).toEqual(await run("both"));
+  });
 });
 
 describe("gauges read the cue when the SDK collects", () => {

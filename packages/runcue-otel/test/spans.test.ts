@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { Cue, Permanent, RateLimited, VirtualClock, sleep, type Work } from "runcue";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { instrument } from "../src/index.js";
 import { ms, sdk, useContextManager } from "./helpers.js";
 
@@ -193,6 +193,57 @@ describe("without an SDK", () => {
     await clock.runUntilIdle(() => cue.idle());
     expect(active).toBeUndefined();
     expect((await cue.get(id))!.state).toBe("completed");
+  });
+
+  it("adds no listener but its start check while nothing records: failures still print the cue's own warning", async () => {
+    const { cue, clock } = virtualCue();
+    instrument(cue);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      cue.task("bad", () => {
+        throw new Error("nobody records this");
+      });
+      cue.start();
+      await cue.submit("bad");
+      await clock.runUntilIdle(() => cue.idle());
+      // Without a fail listener the cue prints each failure; with an SDK, instrument's listener records it instead.
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('task "bad" work 1 failed'));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("starts recording when an SDK is registered behind the global provider later: the next attempts get process spans with the handler inside", async () => {
+    const { cue, clock } = virtualCue();
+    instrument(cue); // the global provider: a proxy, with nothing behind it yet
+    const seen: (string | undefined)[] = [];
+    cue.task("t", { uses: "api" }, async (work) => {
+      seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      await sleep(cue.clock, 100, work.signal);
+    });
+    cue.start();
+    await cue.submit("t");
+    await clock.runUntilIdle(() => cue.idle());
+    const o = sdk();
+    trace.setGlobalTracerProvider(o.tracerProvider);
+    try {
+      // Submitted before any attempt found the SDK: the listeners that make send spans are added at that attempt's start.
+      const second = await cue.submit("t");
+      await clock.runUntilIdle(() => cue.idle());
+      const third = await cue.submit("t");
+      await clock.runUntilIdle(() => cue.idle());
+      const process = named(o.spans(), "process t");
+      const send = named(o.spans(), "send t");
+      expect(process.map((s) => s.attributes["messaging.message.id"])).toEqual([second, third]);
+      expect(process.map((s) => s.attributes["runcue.outcome"])).toEqual(["completed", "completed"]);
+      expect(process.map((s) => ms(s.endTime) - ms(s.startTime))).toEqual([100, 100]);
+      expect(send.map((s) => s.attributes["messaging.message.id"])).toEqual([third]);
+      expect(parentOf(process[0]!)).toBeUndefined();
+      expect(parentOf(process[1]!)).toBe(send[0]!.spanContext().spanId);
+      expect(seen).toEqual([undefined, ...process.map((s) => s.spanContext().spanId)]);
+    } finally {
+      trace.disable();
+    }
   });
 });
 
