@@ -28,12 +28,15 @@ describe("submit keys shared through Redis", () => {
       for (const [key, spans] of Object.entries(f.keySpans as Record<string, [number, number][]>)) byKey.set(key, [...(byKey.get(key) ?? []), ...spans]);
     }
     expect([...byKey.keys()].sort()).toEqual(["k0", "k1", "k2", "k3"]);
+    // Each child's clock is its own (performance.timeOrigin + now()): allow 2 ms of skew between
+    // them by shortening each 40 ms span by 2 ms at both ends.
+    const skewed = (spans: [number, number][]): [number, number][] => spans.map(([a, b]) => [a + 2, b - 2]);
     for (const [key, spans] of byKey) {
       expect(spans, key).toHaveLength(3 * rounds); // every process ran each key in every round
-      expect(maxOverlap(spans), key).toBe(1); // and never two at once, across the processes
+      expect(maxOverlap(skewed(spans)), key).toBe(1); // and never two at once, across the processes
     }
     // Different keys do run at once (the claims are per key, not one lock).
-    expect(maxOverlap([...byKey.values()].flat())).toBeGreaterThan(1);
+    expect(maxOverlap(skewed([...byKey.values()].flat()))).toBeGreaterThan(1);
   }, 45_000);
 
   it("a held key says key_held, takes no service slot, and its work starts when the holder ends", async () => {
