@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
+import { importsNotInstalled } from "../../runcue/test/helpers.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -24,10 +25,7 @@ it("the README's quick start serves /metrics and prints what the README shows", 
 }, 40_000);
 
 it("the install lines name every package the README's code imports, so its examples work pasted", () => {
-  const installed = new Set([...readme.matchAll(/^npm install (.+)$/gm)].flatMap((m) => m[1]!.split("#")[0]!.trim().split(/\s+/)).filter((w) => !w.startsWith("-")));
-  const packageOf = (specifier: string): string => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
-  const imported = new Set([...readme.matchAll(/```ts\n([\s\S]*?)```/g)].flatMap((m) => [...m[1]!.matchAll(/from "([^"]+)"/g)].map((i) => packageOf(i[1]!))));
-  const missing = [...imported].filter((name) => !name.startsWith("node:") && !installed.has(name));
+  const { imported, missing } = importsNotInstalled(readme);
   expect(imported.size).toBeGreaterThan(1);
   expect(missing).toEqual([]);
 });

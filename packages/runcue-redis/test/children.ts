@@ -1,6 +1,7 @@
 // Real child processes of the multi-process tests (test/child.ts), each printing JSON lines.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { REDIS_URL } from "./redis-helpers.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
@@ -52,4 +53,14 @@ export async function startTogether(children: Child[]): Promise<number> {
   const startAt = Date.now() + 200;
   for (const c of children) c.process.stdin!.end(`${startAt}\n`);
   return startAt;
+}
+
+/**
+ * Starts `children` together (see {@link startTogether}), checks that every one exited 0, and
+ * returns each one's first line that has `field` (its final report).
+ */
+export async function runToEnd(children: Child[], field: string): Promise<Record<string, unknown>[]> {
+  await startTogether(children);
+  expect(await Promise.all(children.map((c) => c.exited))).toEqual(children.map(() => 0));
+  return Promise.all(children.map((c) => c.line(field)));
 }

@@ -2,41 +2,32 @@
 // at once, a held key says `key_held` (and takes no service slot), and a killed process's
 // claims come back after its lease.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cue, sleep, systemClock } from "runcue";
+import { Cue } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { deferred } from "../../runcue/test/helpers.js";
-import { child, startTogether } from "./children.js";
-import { REDIS_URL, maxOverlap, useNamespaces } from "./redis-helpers.js";
+import { child, runToEnd } from "./children.js";
+import { REDIS_URL, maxOverlap, until, useNamespaces, withinSkew } from "./redis-helpers.js";
 
 const namespace = useNamespaces({ beforeAll, afterAll });
-
-/** Resolves once `check` holds (checked every 10 ms). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await sleep(systemClock, 10);
-}
 
 describe("submit keys shared through Redis", () => {
   it("a keyed work submitted in every process runs once at a time", async () => {
     const ns = namespace("keys");
     const rounds = 4;
     const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "keyed", RCR_COUNT: String(rounds), RCR_START_AT: "go" }));
-    await startTogether(children);
-    expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0, 0]);
-    const finals = await Promise.all(children.map((c) => c.line("keySpans")));
+    const finals = await runToEnd(children, "keySpans");
     const byKey = new Map<string, [number, number][]>();
     for (const f of finals) {
       for (const [key, spans] of Object.entries(f.keySpans as Record<string, [number, number][]>)) byKey.set(key, [...(byKey.get(key) ?? []), ...spans]);
     }
     expect([...byKey.keys()].sort()).toEqual(["k0", "k1", "k2", "k3"]);
-    // Each child's clock is its own (performance.timeOrigin + now()): allow 2 ms of skew between
-    // them by shortening each 40 ms span by 2 ms at both ends.
-    const skewed = (spans: [number, number][]): [number, number][] => spans.map(([a, b]) => [a + 2, b - 2]);
+    // Each child's clock is its own: allow for the skew between them (each 40 ms span shortened).
     for (const [key, spans] of byKey) {
       expect(spans, key).toHaveLength(3 * rounds); // every process ran each key in every round
-      expect(maxOverlap(skewed(spans)), key).toBe(1); // and never two at once, across the processes
+      expect(maxOverlap(withinSkew(spans)), key).toBe(1); // and never two at once, across the processes
     }
     // Different keys do run at once (the claims are per key, not one lock).
-    expect(maxOverlap(skewed([...byKey.values()].flat()))).toBeGreaterThan(1);
+    expect(maxOverlap(withinSkew([...byKey.values()].flat()))).toBeGreaterThan(1);
   }, 45_000);
 
   it("a held key says key_held, takes no service slot, and its work starts when the holder ends", async () => {

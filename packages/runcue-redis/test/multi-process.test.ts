@@ -4,19 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cue, sleep, systemClock } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { maxInWindow } from "../../runcue/test/helpers.js";
-import { child, startTogether } from "./children.js";
-import { REDIS_URL, auditedSpans, auditedStarts, maxOverlap, useNamespaces } from "./redis-helpers.js";
+import { child, runToEnd } from "./children.js";
+import { REDIS_URL, SKEW_MS, auditedSpans, auditedStarts, maxOverlap, useNamespaces, withinSkew } from "./redis-helpers.js";
 
 const namespace = useNamespaces({ beforeAll, afterAll });
-
-/**
- * Each child's clock is `performance.timeOrigin + performance.now()`, fixed at its own start:
- * the processes' clocks may differ by a little (a few hundred µs here, up to 1–2 ms under heavy
- * load). Redis's own record (the `audit` option: one clock for every start and end) is checked
- * exactly; the handlers' records within this skew: windows this much shorter on each side, and
- * each [start, end] this much shorter at both ends.
- */
-const SKEW_MS = 2;
 
 /** Checks the starts and spans of a saturated 50/s, concurrent 5 run, by Redis's record and by the handlers'; returns the figures. */
 async function checkShared(ns: string, count: number, starts: number[], spans: [number, number][]): Promise<string> {
@@ -29,7 +20,7 @@ async function checkShared(ns: string, count: number, starts: number[], spans: [
   const byRedis = { rate: maxInWindow(recorded, 1000), running: maxOverlap(recordedSpans) };
   const byHandlers = {
     rate: maxInWindow(starts, 1000 - 2 * SKEW_MS),
-    running: maxOverlap(spans.map(([a, b]) => [a + SKEW_MS, Math.max(a + SKEW_MS, b - SKEW_MS)] as [number, number])),
+    running: maxOverlap(withinSkew(spans)),
   };
   expect(byRedis.rate).toBeLessThanOrEqual(50);
   expect(byRedis.running).toBeLessThanOrEqual(5);
@@ -44,10 +35,7 @@ describe("processes sharing a service through Redis", () => {
     const ns = namespace("rate");
     const perChild = 100;
     const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "rate", RCR_RATE: "50/s", RCR_COUNT: String(perChild), RCR_START_AT: "go" }));
-    await startTogether(children);
-    const codes = await Promise.all(children.map((c) => c.exited));
-    expect(codes).toEqual([0, 0, 0]);
-    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const finals = await runToEnd(children, "starts");
     const calls = finals.reduce((n, f) => n + (f.scriptCalls as number), 0);
     const starts = finals.flatMap((f) => f.starts as number[]);
     const spans = finals.flatMap((f) => f.spans as [number, number][]);
@@ -63,10 +51,7 @@ describe("processes sharing a service through Redis", () => {
     const ns = namespace("ten");
     const perChild = 40;
     const children = Array.from({ length: 10 }, () => child({ RCR_NS: ns, RCR_MODE: "rate", RCR_RATE: "50/s", RCR_COUNT: String(perChild), RCR_START_AT: "go" }));
-    await startTogether(children);
-    const codes = await Promise.all(children.map((c) => c.exited));
-    expect(codes).toEqual(Array(10).fill(0));
-    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const finals = await runToEnd(children, "starts");
     const starts = finals.flatMap((f) => f.starts as number[]);
     const spans = finals.flatMap((f) => f.spans as [number, number][]);
     const figures = await checkShared(ns, 10 * perChild, starts, spans);
@@ -83,16 +68,14 @@ describe("processes sharing a service through Redis", () => {
     const ns = namespace("two");
     const perChild = 30;
     const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "two", RCR_COUNT: String(perChild), RCR_START_AT: "go" }));
-    await startTogether(children);
-    expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0, 0]);
-    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const finals = await runToEnd(children, "starts");
     const starts = finals.flatMap((f) => f.starts as number[]);
     const spans = finals.flatMap((f) => f.spans as [number, number][]);
     const calls = finals.reduce((n, f) => n + (f.scriptCalls as number), 0);
     expect(starts).toHaveLength(3 * perChild);
     // On the handlers' clocks, within the skew between the processes' clocks (see SKEW_MS).
     const max = maxInWindow(starts, 1000 - 2 * SKEW_MS);
-    const running = maxOverlap(spans.map(([a, b]) => [a + SKEW_MS, b - SKEW_MS] as [number, number]));
+    const running = maxOverlap(withinSkew(spans));
     process.stdout.write(`3 processes, a task using "api" (20/s) and "db" (concurrent 3), works of 100 ms: max ${max} starts in a sliding second, at most ${running} running; ${(calls / starts.length).toFixed(2)} script calls per start\n`);
     expect(max).toBeLessThanOrEqual(20);
     expect(maxInWindow(await auditedStarts(ns, "api"), 1000)).toBeLessThanOrEqual(20);

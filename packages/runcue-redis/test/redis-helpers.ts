@@ -2,6 +2,7 @@
 // unique namespaces, and cleanup of a namespace's keys.
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
+import { sleep, systemClock } from "runcue";
 
 export const REDIS_URL = process.env.RUNCUE_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -87,4 +88,23 @@ export async function auditedSpans(namespace: string, service: string): Promise<
   } finally {
     client.destroy();
   }
+}
+
+/** Resolves once `check` holds (checked every 10 ms). */
+export async function until(check: () => boolean): Promise<void> {
+  while (!check()) await sleep(systemClock, 10);
+}
+
+/**
+ * Each child's clock is `performance.timeOrigin + performance.now()`, fixed at its own start:
+ * the processes' clocks may differ by a little (a few hundred µs here, up to 1–2 ms under heavy
+ * load). Redis's own record (the `audit` option: one clock for every start and end) is checked
+ * exactly; the handlers' records within this skew: windows this much shorter on each side, and
+ * each [start, end] this much shorter at both ends ({@link withinSkew}).
+ */
+export const SKEW_MS = 2;
+
+/** Each [start, end] from the children's own clocks, shortened by {@link SKEW_MS} at both ends. */
+export function withinSkew(spans: [number, number][]): [number, number][] {
+  return spans.map(([a, b]) => [a + SKEW_MS, Math.max(a + SKEW_MS, b - SKEW_MS)]);
 }

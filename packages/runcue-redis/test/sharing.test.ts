@@ -1,18 +1,13 @@
 // What cues in several processes share beyond one rate: a freed slot wakes a waiting process
 // (its bell), a weighted window across 3 real processes, and one set of limits per service.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigurationError, Cue, sleep, systemClock } from "runcue";
+import { ConfigurationError, Cue } from "runcue";
 import { RedisStore } from "../src/index.js";
 import { deferred, maxWeightInWindow } from "../../runcue/test/helpers.js";
-import { child, startTogether } from "./children.js";
-import { REDIS_URL, useNamespaces } from "./redis-helpers.js";
+import { child, runToEnd } from "./children.js";
+import { REDIS_URL, until, useNamespaces } from "./redis-helpers.js";
 
 const namespace = useNamespaces({ beforeAll, afterAll });
-
-/** Resolves once `check` holds (checked every 10 ms). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await sleep(systemClock, 10);
-}
 
 describe("bells", () => {
   it("a slot freed in one process wakes the process waiting for it, long before its poll (pollMs 60 s)", async () => {
@@ -49,10 +44,7 @@ describe("a weighted window shared by processes", () => {
     const ns = namespace("tokens");
     const perChild = 20;
     const children = [0, 1, 2].map(() => child({ RCR_NS: ns, RCR_MODE: "tokens", RCR_COUNT: String(perChild), RCR_START_AT: "go" }));
-    await startTogether(children);
-    const codes = await Promise.all(children.map((c) => c.exited));
-    expect(codes).toEqual([0, 0, 0]);
-    const finals = await Promise.all(children.map((c) => c.line("starts")));
+    const finals = await runToEnd(children, "starts");
     const entries = finals.flatMap((f) => (f.starts as number[]).map((at, i) => [at, (f.costs as number[])[i] as number] as [number, number]));
     expect(entries).toHaveLength(3 * perChild);
     const total = entries.reduce((n, [, w]) => n + w, 0);

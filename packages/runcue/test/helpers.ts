@@ -45,3 +45,14 @@ export function maxWeightInWindow(entries: [number, number][], interval: number)
   }
   return best;
 }
+
+/**
+ * For a package README whose examples must work pasted: the packages its ```ts blocks import
+ * (`node:` built-ins aside), and those of them no `npm install ...` line of the README names.
+ */
+export function importsNotInstalled(readme: string): { imported: Set<string>; missing: string[] } {
+  const installed = new Set([...readme.matchAll(/^npm install (.+)$/gm)].flatMap((m) => m[1]!.split("#")[0]!.trim().split(/\s+/)).filter((w) => !w.startsWith("-")));
+  const packageOf = (specifier: string): string => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  const imported = new Set([...readme.matchAll(/```ts\n([\s\S]*?)```/g)].flatMap((m) => [...m[1]!.matchAll(/from "([^"]+)"/g)].map((i) => packageOf(i[1]!))));
+  return { imported, missing: [...imported].filter((name) => !name.startsWith("node:") && !installed.has(name)) };
+}

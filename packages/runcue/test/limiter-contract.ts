@@ -38,20 +38,28 @@ function make(store: LimiterStore, options: ServiceOptions): Limiter {
 }
 
 /**
+ * Inside a `describe`: returns the function that makes a store for a test; every store made is
+ * disposed of after its test.
+ */
+function useStores(makeStore: () => LimiterStore, dispose: ((store: LimiterStore) => Promise<void>) | undefined): () => LimiterStore {
+  const made: LimiterStore[] = [];
+  afterEach(async () => {
+    for (const store of made.splice(0)) await dispose?.(store);
+  });
+  return () => {
+    const store = makeStore();
+    made.push(store);
+    return store;
+  };
+}
+
+/**
  * Runs the limiter contract against a store: `makeStore` is called once per test (a shared
  * store gives each call its own namespace), and `dispose` (when given) after each test.
  */
 export function describeLimiterContract(name: string, makeStore: () => LimiterStore, dispose?: (store: LimiterStore) => Promise<void>): void {
   describe(`the limiter contract: ${name}`, () => {
-    const made: LimiterStore[] = [];
-    const fresh = (): LimiterStore => {
-      const store = makeStore();
-      made.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const store of made.splice(0)) await dispose?.(store);
-    });
+    const fresh = useStores(makeStore, dispose);
     it("grants up to `concurrent` slots, then answers Infinity until a release", async () => {
       const l = make(fresh(), { concurrent: 2 });
       expect(await acquire(l, 0)).toBe(true);
@@ -188,15 +196,7 @@ export function describeLimiterContract(name: string, makeStore: () => LimiterSt
  */
 export function describeClaimsContract(name: string, makeStore: () => LimiterStore, dispose?: (store: LimiterStore) => Promise<void>): void {
   describe(`the claims contract: ${name}`, () => {
-    const made: LimiterStore[] = [];
-    const fresh = (): LimiterStore => {
-      const store = makeStore();
-      made.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const store of made.splice(0)) await dispose?.(store);
-    });
+    const fresh = useStores(makeStore, dispose);
     const claimsOf = (store: LimiterStore): Limiter => {
       if (store.claims === undefined) throw new Error(`${name} has no claims()`);
       return store.claims({ clock: new VirtualClock(), rateGuardMs: 0, wake: () => undefined });
@@ -264,13 +264,9 @@ export function describeClaimsContract(name: string, makeStore: () => LimiterSto
  */
 export function describeJointContract(name: string, makeStore: () => LimiterStore, dispose?: (store: LimiterStore) => Promise<void>): void {
   describe(`the joint acquire contract: ${name}`, () => {
-    const made: LimiterStore[] = [];
-    afterEach(async () => {
-      for (const store of made.splice(0)) await dispose?.(store);
-    });
+    const fresh = useStores(makeStore, dispose);
     const two = (a: ServiceOptions, b: ServiceOptions): [Limiter, Limiter, JointAcquire] => {
-      const store = makeStore();
-      made.push(store);
+      const store = fresh();
       const context = { clock: new VirtualClock(), rateGuardMs: 0, wake: () => undefined };
       const first = store.limiter("a", a, context);
       const second = store.limiter("b", b, context);
