@@ -15,9 +15,10 @@ import { Catalog } from "./catalog.js";
 import { costOf } from "./cost-of.js";
 import { Delays } from "./delays.js";
 import { Dispatcher } from "./dispatcher.js";
+import { LimitUpdates } from "./limit-updates.js";
 import { Flows, type FlowSpec } from "../flows/flows.js";
 import { readSubmitOptions } from "./submit-options.js";
-import { countReasons, failureLine, stallLine, waitPayload } from "./notices.js";
+import { emitPause, emitWait, failureLine, warnPending, warnStall } from "./notices.js";
 import { Queries } from "./queries.js";
 import { Rechecker } from "./rechecker.js";
 import { WorkRegistry } from "./registry.js";
@@ -62,6 +63,7 @@ export class Engine {
   readonly watchdog: Watchdog;
   readonly queries: Queries;
   readonly flows: Flows;
+  readonly limitUpdates: LimitUpdates;
   #artifacts: Artifacts | undefined = undefined;
 
   /** The cue-wide `isReady`/`isStale`, written by the facade. */
@@ -77,8 +79,6 @@ export class Engine {
   #pumping = false;
   #pumpAgain = false;
   #pumpTimer: TimerHandle = undefined;
-  /** Set by the first `service.update()`: from then on a work entering its lane has its cost checked again. */
-  #updated = false;
 
   constructor(options: ResolvedCueOptions) {
     this.options = options;
@@ -158,11 +158,7 @@ export class Engine {
       start: (w, now) => this.attempts.start(w, now),
       woke: (now) => this.watchdog.activity(now),
       laneDropped: (lane) => this.catalog.dropLane(lane),
-      waiting: (lane, until, now) => {
-        if (!this.events.has("wait")) return;
-        const payload = waitPayload(lane, until, now);
-        if (payload !== undefined) this.events.emit("wait", payload);
-      },
+      waiting: (lane, until, now) => emitWait(this.events, lane, until, now),
       pump,
     });
     this.attempts = new Attempts({
@@ -172,10 +168,7 @@ export class Engine {
       middleware: this.middleware,
       random: options.random,
       activity: (now) => this.watchdog.activity(now),
-      announcePause: (w, services, until, error) => {
-        if (!this.events.has("pause")) return;
-        for (const service of services) this.events.emit("pause", { service, until, work: w, error });
-      },
+      announcePause: (w, services, until, error) => emitPause(this.events, w, services, until, error),
       afterRunning: (aborted) => this.#afterRunning(aborted),
       artifacts: () => this.artifacts,
     });
@@ -186,11 +179,8 @@ export class Engine {
       hasTimedOrActiveWork: () => this.#hasTimedOrActiveWork(),
       failPending: (w, error) => this.failPending(w, error),
       pendingWorks: () => this.queries.pendingWorks(),
-      pendingWarning: (w, pendingMs, limitMs) => {
-        if (this.events.has("pendingWarning")) this.events.emit("pendingWarning", { work: w, pendingMs });
-        else console.warn(`runcue: ${w.task}[${w.id}] pending for ${Math.round(pendingMs)}ms (threshold ${limitMs}ms)`);
-      },
-      stallWarning: (sinceMs) => this.#stallWarning(sinceMs),
+      pendingWarning: (w, pendingMs, limitMs) => warnPending(this.events, w, pendingMs, limitMs),
+      stallWarning: (sinceMs) => warnStall(this.events, sinceMs, this.lifecycle.pending, () => this.queries.debugBlocked()),
     }, options);
     this.queries = new Queries(this);
     this.flows = new Flows({
@@ -203,6 +193,13 @@ export class Engine {
       kick: () => this.#schedulePump(),
     });
     this.catalog = new Catalog(options.store, this.clock, (lane) => this.dispatcher.addLane(lane), (task) => this.queries.hasLiveWork(task), () => this.#schedulePump());
+    this.limitUpdates = new LimitUpdates({
+      clock: this.clock,
+      lifecycle: this.lifecycle,
+      catalog: this.catalog,
+      pendingWorks: () => this.queries.pendingWorks(),
+      kick: () => this.#schedulePump(),
+    });
   }
 
   isStarted(): boolean {
@@ -223,28 +220,9 @@ export class Engine {
     return this.catalog.serviceOptions(name);
   }
 
-  /**
-   * A service took new limits (`service.update()`): worker pools follow, and a pending work whose
-   * cost no longer fits a whole window fails now, as a submit would have been refused (waiting
-   * could never start it). A work being checked holds its reservation and starts.
-   */
+  /** A service took new limits (`service.update()`): see {@link LimitUpdates}. */
   serviceUpdated(limiter: Limiter, options: ServiceOptions): void {
-    this.catalog.serviceUpdated(limiter.name, options);
-    this.#updated = true;
-    for (const work of [...this.queries.pendingWorks()]) {
-      if (work.phase !== Phase.New && work.phase !== Phase.Checking && work.lane.services.includes(limiter)) this.#refuseOverLimit(work);
-    }
-    this.#schedulePump();
-  }
-
-  /** Fails a pending work whose cost exceeds a whole window of the limits now in force (lowered since its submit). */
-  #refuseOverLimit(work: WorkRecord): void {
-    try {
-      if (work.cost !== undefined) costOf(work, work.cost);
-    } catch (error) {
-      this.lifecycle.fail(work, error as Error, this.clock.now());
-      this.#schedulePump();
-    }
+    this.limitUpdates.serviceUpdated(limiter, options);
   }
 
   // ---------------------------------------------------------------- registration
@@ -333,9 +311,7 @@ export class Engine {
     }
     work.lane = this.catalog.liveLane(work.lane);
     work.lane.push(work);
-    // A work that ran (or was screened) across an update may come back to a lower limit: fail it
-    // rather than let it wait forever, once the queueing in progress is over.
-    if (this.#updated && work.cost !== undefined) queueMicrotask(() => { if (work.phase === Phase.Queued) this.#refuseOverLimit(work); });
+    this.limitUpdates.queued(work);
   }
 
   // ---------------------------------------------------------------- the pump
@@ -389,14 +365,6 @@ export class Engine {
       return;
     }
     this.attempts.start(work, now);
-  }
-
-
-  #stallWarning(sinceMs: number): void {
-    const reasons = countReasons(this.queries.debugBlocked());
-    const pending = this.lifecycle.pending;
-    if (this.events.has("stall")) this.events.emit("stall", { sinceProgressMs: sinceMs, pending, reasons });
-    else console.warn(stallLine(sinceMs, pending, reasons));
   }
 
   #hasTimedOrActiveWork(): boolean {

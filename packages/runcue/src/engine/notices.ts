@@ -1,4 +1,5 @@
 import { messageOf } from "../errors.js";
+import type { Emitter } from "../events/emitter.js";
 import type { BlockReason, CueEventMap } from "../events/event-map.js";
 import type { Limiter } from "../limits/limiter.js";
 import type { Lane } from "../queue/lane.js";
@@ -60,4 +61,30 @@ export function awaitWith<T>(signal: AbortSignal | undefined, register: (resolve
     });
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Emits `wait` for a lane waiting on a rate window or pause (nothing without a listener, or for another wait). */
+export function emitWait(events: Emitter, lane: Lane<WorkRecord>, until: number, now: number): void {
+  if (!events.has("wait")) return;
+  const payload = waitPayload(lane, until, now);
+  if (payload !== undefined) events.emit("wait", payload);
+}
+
+/** Emits `pause` once per service a pushback paused. */
+export function emitPause(events: Emitter, work: Work, services: readonly string[], until: number, error: Error): void {
+  if (!events.has("pause")) return;
+  for (const service of services) events.emit("pause", { service, until, work, error });
+}
+
+/** A work pending past `pendingWarnAfter`: the `pendingWarning` event, or a line when nobody listens. */
+export function warnPending(events: Emitter, work: Work, pendingMs: number, limitMs: number): void {
+  if (events.has("pendingWarning")) events.emit("pendingWarning", { work, pendingMs });
+  else console.warn(`runcue: ${work.task}[${work.id}] pending for ${Math.round(pendingMs)}ms (threshold ${limitMs}ms)`);
+}
+
+/** A stall: the `stall` event with the blocked reasons counted, or a line when nobody listens. */
+export function warnStall(events: Emitter, sinceMs: number, pending: number, blocked: () => readonly BlockedInfo[]): void {
+  const reasons = countReasons(blocked());
+  if (events.has("stall")) events.emit("stall", { sinceProgressMs: sinceMs, pending, reasons });
+  else console.warn(stallLine(sinceMs, pending, reasons));
 }
