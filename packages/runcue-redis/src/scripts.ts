@@ -205,8 +205,8 @@ return reply(g, 'ok', now, 0)
  * a log stays as it is (a commit sent twice, or a reservation its dead owner's reaping counted);
  * one whose reservation Redis lost (a restart) is still recorded, at this later time.
  * KEYS: scope prefix. ARGV: time, lease, recorded costs, log ttl ms, `1` to also append the
- * start's time to the scope's audit list `p:starts`, and keep it by lease in `p:audit` (the
- * store's `audit` option). Returns the time recorded.
+ * start's time to the scope's audit list `p:starts` and its recorded costs to `p:costs` (in the
+ * same order), and keep the time by lease in `p:audit` (the store's `audit` option). Returns the time recorded.
  */
 export const COMMIT = `${COMMON}
 local p = KEYS[1]
@@ -227,6 +227,7 @@ for m, w in pairs(costs(ARGV[3])) do
 end
 if added and ARGV[5] == '1' then
   redis.call('RPUSH', p .. ':starts', num(now))
+  redis.call('RPUSH', p .. ':costs', ARGV[3])
   redis.call('HSET', p .. ':audit', lease, num(now))
 end
 return num(now)

@@ -35,7 +35,8 @@ export interface RedisStoreOptions {
   /**
    * For tests and audits: every start on a service with a rate window also appends the time Redis
    * stamped it with (ms, Redis `TIME`) to the list `<prefix>:s:<service>:starts` (with `per`,
-   * `...:k:<key>:starts`), and when it frees its slot, `"<start> <end>"` to `...:spans`, so the
+   * `...:k:<key>:starts`) and its costs (`"#=1,tokens=12"`) to `...:costs`, and when it frees its
+   * slot, `"<start> <end>"` to `...:spans`, so the
    * limits (rate and concurrency) can be checked against Redis's own clock. The lists grow with
    * every start: delete them yourself. @default false
    */

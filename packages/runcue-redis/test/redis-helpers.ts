@@ -79,6 +79,18 @@ export async function auditedStarts(namespace: string, service: string): Promise
   }
 }
 
+/** The [time, weight of `measure`] of each audited start, on Redis's clock (the `audit` lists of starts and costs). */
+export async function auditedWeights(namespace: string, service: string, measure: string): Promise<[number, number][]> {
+  const client = await connectOrExplain();
+  try {
+    const prefix = `{runcue:${namespace}}:s:${encodeURIComponent(service)}`;
+    const [starts, costs] = await Promise.all([client.lRange(`${prefix}:starts`, 0, -1), client.lRange(`${prefix}:costs`, 0, -1)]);
+    return starts.map((at, i) => [Number(at), Number(new RegExp(`(?:^|,)${measure}=([^,]+)`).exec(costs[i] ?? "")?.[1] ?? 0)]);
+  } finally {
+    client.destroy();
+  }
+}
+
 /** The [start, end] of each audited start, on Redis's clock (the `audit` list of spans). */
 export async function auditedSpans(namespace: string, service: string): Promise<[number, number][]> {
   const client = await connectOrExplain();
